@@ -1,0 +1,25 @@
+"""keisan (計算): deep learning from scratch, with a define-by-run autograd.
+
+    import keisan as ks
+    import keisan.functions as F
+
+    x = ks.Variable(np.array([[1., 2.], [3., 4.]]))
+    W = ks.Parameter(np.random.randn(2, 3))
+    y = F.sum(F.relu(x @ W + 1.0))
+    y.backward()            # x.grad, W.grad
+"""
+from keisan.backend import get_array_module
+from keisan.config import config, no_grad, test_mode, using_config
+from keisan.core import Function, Parameter, Variable, as_array, as_variable
+from keisan.core import operators as _operators
+
+_operators.install()
+
+from keisan import (functions, gradient_check, initializers, layers, links,  # noqa: E402
+                    serializers)
+
+__version__ = '0.1.0'
+
+__all__ = ['Function', 'Parameter', 'Variable', 'as_array', 'as_variable', 'config',
+           'functions', 'get_array_module', 'gradient_check', 'initializers', 'layers',
+           'links', 'no_grad', 'serializers', 'test_mode', 'using_config']

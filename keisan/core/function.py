@@ -1,0 +1,123 @@
+"""Function: a differentiable operation on raw arrays that records the graph.
+
+A subclass writes two methods on **raw arrays** (NumPy or CuPy), exactly like
+the layers of "Deep Learning from Scratch":
+
+    class Square(Function):
+        def forward(self, x):
+            self.x = x                  # keep what backward needs on self
+            return x * x
+        def backward(self, gy):
+            return 2 * self.x * gy      # one gradient per input (None: no gradient)
+
+Calling an *instance* on Variables, arrays or scalars runs ``forward`` and, when
+``config.enable_backprop`` is on and some input requires a gradient, links the
+outputs to this Function so that ``Variable.backward`` can walk back through it.
+The book's layers call ``forward``/``backward`` directly on arrays, so both APIs
+run the very same code.
+"""
+import weakref
+
+import numpy as np
+
+from keisan import backend
+from keisan.config import config
+from keisan.core.variable import Variable, as_array
+
+_ALL_TRUE = (True,) * 16
+
+
+class Function:
+    """Base class of every differentiable operation.
+
+    Attributes set by ``__call__`` when the graph is recorded:
+        inputs: tuple of input Variables (held strongly: they are needed for backward).
+        outputs: tuple of weak references to the output Variables, so a graph
+            nobody references any more is freed at once.
+        generation: max generation of the inputs; orders the backward pass.
+        needs_input_grad: tuple of bools, one per input. ``backward`` may skip
+            work for inputs marked False. When ``forward``/``backward`` are called
+            directly (layer API) every entry is True.
+    """
+    generation = 0
+    inputs = ()
+    outputs = ()
+    needs_input_grad = _ALL_TRUE
+
+    def __call__(self, *inputs):
+        variables = []
+        for x in inputs:
+            if not isinstance(x, Variable):
+                x = Variable(as_array(x, where=self.label), requires_grad=False)
+            variables.append(x)
+        xs = [v.data for v in variables]
+        if len(xs) > 1:
+            _check_same_device(self.label, xs)
+        record = config.enable_backprop and any(v.requires_grad for v in variables)
+        if record:
+            self.needs_input_grad = tuple(v.requires_grad for v in variables)
+        ys = self.forward(*xs)
+        multiple = isinstance(ys, tuple)
+        if not multiple:
+            ys = (ys,)
+        outputs = [Variable(y if isinstance(y, np.ndarray) or backend.is_cupy_array(y)
+                            else np.asarray(y),  # NumPy reductions return scalars
+                            requires_grad=record) for y in ys]
+        if record:
+            self.generation = max(v.generation for v in variables)
+            for y in outputs:
+                y.set_creator(self)
+            self.inputs = tuple(variables)
+            self.outputs = tuple(weakref.ref(y) for y in outputs)
+            if multiple:
+                self._output_meta = [(y.shape, y.dtype) for y in ys]
+        return tuple(outputs) if multiple else outputs[0]
+
+    @property
+    def label(self):
+        """Name used in error messages (the class name in snake case by default)."""
+        return _snake(type(self).__name__)
+
+    def forward(self, *xs):
+        """Compute outputs from input arrays; return one array or a tuple."""
+        raise NotImplementedError
+
+    def backward(self, *gys):
+        """Return the gradient w.r.t. each input (an array or None), given output gradients."""
+        raise NotImplementedError('%s has no backward' % type(self).__name__)
+
+    def output_grads(self):
+        """Gradients of the outputs; zeros for an output nobody differentiated."""
+        gys = []
+        for i, ref in enumerate(self.outputs):
+            y = ref()
+            gy = None if y is None else y.grad
+            if gy is None:
+                xp = backend.get_array_module(self.inputs[0].data)
+                shape, dtype = (self._output_meta[i] if hasattr(self, '_output_meta')
+                                else (y.shape, y.dtype))
+                gy = xp.zeros(shape, dtype)
+            gys.append(gy)
+        return gys
+
+    def __repr__(self):
+        return '<%s generation=%d>' % (type(self).__name__, self.generation)
+
+
+def _check_same_device(label, arrays):
+    on_gpu = backend.is_cupy_array(arrays[0])
+    for a in arrays[1:]:
+        if backend.is_cupy_array(a) != on_gpu or (on_gpu and a.device != arrays[0].device):
+            names = ', '.join(backend.device_name(b) for b in arrays)
+            raise ValueError('%s: inputs live on different devices (%s); move them with '
+                             'to_gpu()/to_cpu() first' % (label, names))
+
+
+def _snake(name):
+    out = []
+    for i, c in enumerate(name):
+        if c.isupper() and i and (not name[i - 1].isupper()
+                                  or (i + 1 < len(name) and name[i + 1].islower())):
+            out.append('_')
+        out.append(c.lower())
+    return ''.join(out)

@@ -1,0 +1,202 @@
+"""Variable: an array plus the Function that created it (define-by-run graph node)."""
+import heapq
+
+import numpy as np
+
+from keisan import backend
+from keisan.config import config
+
+
+class Variable:
+    """A node of the computational graph.
+
+    Args:
+        data: a NumPy or CuPy array (or None for a not yet initialized Parameter).
+        name: optional name, shown in ``repr`` and used by Links for parameters.
+        requires_grad: whether ``backward`` computes a gradient for this variable.
+            Variables made by users default to True; arrays and scalars that a
+            Function wraps automatically are constants (False).
+
+    Attributes:
+        data: the array.
+        grad: the gradient array of the same shape, or None.
+        creator: the Function that produced this variable, or None for a leaf.
+        generation: depth in the graph, used to order the backward pass.
+    """
+    __slots__ = ('data', 'grad', 'creator', 'generation', 'name', 'requires_grad',
+                 '__weakref__')
+    __array_ufunc__ = None      # make ``ndarray op Variable`` call our reflected operators
+    __array_priority__ = 200    # same for CuPy
+
+    def __init__(self, data, name=None, requires_grad=True):
+        if data is not None and not backend.is_array(data):
+            raise TypeError('Variable: data must be a NumPy or CuPy array, got %s'
+                            % type(data).__name__)
+        self.data = data
+        self.grad = None
+        self.creator = None
+        self.generation = 0
+        self.name = name
+        self.requires_grad = requires_grad
+
+    # ----- array-like attributes -------------------------------------------------
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def size(self):
+        return self.data.size
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def xp(self):
+        """The array module (numpy or cupy) of ``data``."""
+        return backend.get_array_module(self.data)
+
+    def __len__(self):
+        return len(self.data)
+
+    def __repr__(self):
+        cls = type(self).__name__
+        if self.data is None:
+            return '%s(None%s)' % (cls, ', name=%r' % self.name if self.name else '')
+        body = np.array2string(backend.to_numpy(self.data), prefix=cls + '(',
+                               threshold=200)
+        extra = ', name=%r' % self.name if self.name else ''
+        return '%s(%s, shape=%s, dtype=%s%s)' % (cls, body, self.data.shape,
+                                                 self.data.dtype, extra)
+
+    # ----- graph ----------------------------------------------------------------
+    def set_creator(self, function):
+        self.creator = function
+        self.generation = function.generation + 1
+
+    def unchain(self):
+        """Cut this variable from its creator: it becomes a leaf of a new graph."""
+        self.creator = None
+
+    def cleargrad(self):
+        """Forget the accumulated gradient."""
+        self.grad = None
+
+    def backward(self, retain_grad=False):
+        """Compute gradients of this variable with respect to every graph leaf.
+
+        The graph is walked in reverse topological order (largest generation
+        first), so a variable used by several functions receives the sum of all
+        branches before its own creator runs. Leaf gradients *accumulate* across
+        calls (call ``cleargrad`` or ``Link.cleargrads`` between steps);
+        gradients of intermediate variables are recomputed by every call and freed
+        afterwards unless ``retain_grad=True``. If ``grad`` is None it is seeded
+        with ones of this variable's shape.
+        """
+        if self.data is None:
+            raise RuntimeError('Variable.backward: variable has no data')
+        if self.grad is None:
+            self.grad = self.xp.ones_like(self.data)
+        if self.creator is None:
+            return
+        heap, seen, counter = [], set(), 0
+        fresh = {id(self)}      # non-leaf variables whose grad was set in this pass
+
+        def push(f):
+            nonlocal counter
+            if f not in seen:
+                seen.add(f)
+                heapq.heappush(heap, (-f.generation, counter, f))
+                counter += 1
+
+        push(self.creator)
+        while heap:
+            f = heapq.heappop(heap)[2]
+            gys = f.output_grads()
+            gxs = f.backward(*gys)
+            if not isinstance(gxs, tuple):
+                gxs = (gxs,)
+            if len(gxs) != len(f.inputs):
+                raise RuntimeError('%s.backward returned %d gradients for %d inputs'
+                                   % (type(f).__name__, len(gxs), len(f.inputs)))
+            for x, gx in zip(f.inputs, gxs):
+                if gx is None or not x.requires_grad:
+                    continue
+                if x.creator is None:       # leaf: accumulate across backward calls
+                    x.grad = gx if x.grad is None else x.grad + gx
+                else:
+                    if id(x) in fresh:
+                        x.grad = x.grad + gx
+                    else:
+                        x.grad = gx
+                        fresh.add(id(x))
+                    push(x.creator)
+            if not retain_grad:
+                for ref in f.outputs:
+                    y = ref()
+                    if y is not None and y is not self:
+                        y.grad = None
+
+    # ----- conversions ----------------------------------------------------------
+    def to_cpu(self):
+        """Move data and grad to host memory (in place); returns self."""
+        from keisan import cuda
+        self.data = cuda.to_cpu(self.data)
+        self.grad = cuda.to_cpu(self.grad)
+        return self
+
+    def to_gpu(self, device=None):
+        """Move data and grad to a CUDA device (in place); returns self."""
+        from keisan import cuda
+        self.data = cuda.to_gpu(self.data, device)
+        self.grad = cuda.to_gpu(self.grad, device)
+        return self
+
+    def array(self):
+        """The data as a NumPy array (copied from the GPU if needed)."""
+        return backend.to_numpy(self.data)
+
+    def item(self):
+        return self.data.item()
+
+
+class Parameter(Variable):
+    """A Variable owned by a Link and updated by an optimizer.
+
+    ``data`` may be None until the first forward pass infers the shape
+    (``Linear(None, 10)``); ``initializer`` then fills it.
+    """
+    __slots__ = ('initializer',)
+
+    def __init__(self, data=None, name=None, initializer=None):
+        super().__init__(data, name=name, requires_grad=True)
+        self.initializer = initializer
+
+    def initialize(self, shape, xp=np, dtype=None):
+        """Create ``data`` of ``shape`` with the parameter's initializer."""
+        from keisan import initializers
+        init = initializers.get(self.initializer)
+        self.data = init(tuple(shape), xp=xp, dtype=dtype or config.dtype)
+
+
+def as_variable(obj, dtype=None):
+    """Wrap an array (or Python scalar) as a constant Variable; Variables pass through."""
+    if isinstance(obj, Variable):
+        return obj
+    return Variable(as_array(obj, dtype), requires_grad=False)
+
+
+def as_array(obj, dtype=None, where='keisan'):
+    """Return ``obj`` as an array: arrays pass, scalars become 0-d arrays of ``dtype``."""
+    if isinstance(obj, np.ndarray) or backend.is_cupy_array(obj):
+        return obj
+    if isinstance(obj, (int, float, np.generic)) and not isinstance(obj, bool):
+        return np.asarray(obj, dtype=dtype if dtype is not None else None)
+    raise TypeError('%s: expected a Variable, NumPy/CuPy array or Python scalar, got %s'
+                    % (where, type(obj).__name__))
+

@@ -1,0 +1,33 @@
+"""Differentiable functions on Variables (``import keisan.functions as F``).
+
+Every function accepts Variables, NumPy/CuPy arrays or (for elementwise math)
+Python scalars, and returns a Variable. Each is a :class:`keisan.Function`
+subclass whose ``forward``/``backward`` the book's layers call directly.
+"""
+from keisan.functions.activation import (Identity, LeakyReLU, LogSoftmax, ReLU, Sigmoid,
+                                         Softmax, identity, leaky_relu, log_softmax, relu,
+                                         sigmoid, softmax, step)
+from keisan.functions.array import (BroadcastTo, Concat, GetItem, Mean, Reshape, Stack, Sum,
+                                    SumTo, Transpose, broadcast_to, concat, expand_dims,
+                                    flatten, get_item, mean, reshape, squeeze, stack, sum,
+                                    sum_to, transpose)
+from keisan.functions.convolution import Convolution2D, convolution_2d
+from keisan.functions.evaluation import accuracy
+from keisan.functions.linalg import Linear, MatMul, linear, matmul
+from keisan.functions.loss import (MeanSquaredError, SigmoidCrossEntropy,
+                                   SoftmaxCrossEntropy, mean_squared_error,
+                                   sigmoid_cross_entropy, softmax_cross_entropy)
+from keisan.functions.math import (Abs, Add, Clip, Cos, Div, Exp, Log, Maximum, Minimum, Mul,
+                                   Neg, Pow, PowConst, Sin, Sqrt, Square, Sub, Tanh, absolute,
+                                   add, clip, cos, div, exp, log, maximum, minimum, mul, neg,
+                                   pow, sin, sqrt, square, sub, tanh)
+from keisan.functions.noise import Dropout, dropout
+from keisan.functions.normalization import (BatchNormalization, FixedBatchNormalization,
+                                            batch_normalization, fixed_batch_normalization)
+from keisan.functions.pooling import (AveragePooling2D, MaxPooling2D, average_pooling_2d,
+                                      max_pooling_2d)
+from keisan.kernels import col2im, im2col
+
+abs = absolute  # noqa: A001  (F.abs mirrors numpy.abs)
+
+__all__ = [name for name in dir() if not name.startswith('_')]

@@ -1,0 +1,273 @@
+"""Shape and reduction functions: reshape, transpose, sum, mean, get_item, concat, ..."""
+import numpy as np
+
+from keisan import backend
+from keisan.backend import get_array_module
+from keisan.core.function import Function
+from keisan.core.variable import Variable
+from keisan.kernels import sum_to as sum_to_kernel
+
+
+def _shape_of(x, where):
+    if isinstance(x, Variable) or backend.is_array(x):
+        return x.shape
+    raise TypeError('%s: expected a Variable or NumPy/CuPy array, got %s'
+                    % (where, type(x).__name__))
+
+
+class Reshape(Function):
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        try:
+            return x.reshape(self.shape)
+        except ValueError:
+            raise ValueError('reshape: cannot reshape an array of shape %s (size %d) into '
+                             'shape %s' % (x.shape, x.size, self.shape)) from None
+
+    def backward(self, gy):
+        return gy.reshape(self.in_shape)
+
+
+class Transpose(Function):
+    def __init__(self, axes=None):
+        self.axes = axes
+
+    def forward(self, x):
+        if self.axes is None:
+            self.axes = tuple(range(x.ndim))[::-1]
+        elif len(self.axes) != x.ndim or sorted(a % x.ndim if -x.ndim <= a < x.ndim else a
+                                                for a in self.axes) != list(range(x.ndim)):
+            raise ValueError('transpose: axes %s do not match an array of shape %s'
+                             % (self.axes, x.shape))
+        # Negative axes are normalized so that argsort in backward inverts the permutation.
+        self.axes = tuple(a % x.ndim for a in self.axes)
+        return x.transpose(self.axes)
+
+    def backward(self, gy):
+        return gy.transpose(np.argsort(self.axes))
+
+
+class BroadcastTo(Function):
+    def __init__(self, shape):
+        self.shape = tuple(shape)
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        try:
+            return get_array_module(x).broadcast_to(x, self.shape)
+        except ValueError:
+            raise ValueError('broadcast_to: cannot broadcast shape %s to %s'
+                             % (x.shape, self.shape)) from None
+
+    def backward(self, gy):
+        return sum_to_kernel(gy, self.in_shape)
+
+
+class SumTo(Function):
+    def __init__(self, shape):
+        self.shape = tuple(shape)
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        return sum_to_kernel(x, self.shape)
+
+    def backward(self, gy):
+        return get_array_module(gy).broadcast_to(gy, self.in_shape)
+
+
+def _expand_reduced(gy, in_shape, axis, keepdims):
+    """Give a reduced gradient back the reduced axes (size 1) so it broadcasts."""
+    if keepdims:
+        return gy
+    if axis is None:
+        return gy.reshape((1,) * len(in_shape))
+    axes = (axis,) if isinstance(axis, int) else axis
+    axes = sorted(a % len(in_shape) for a in axes)
+    shape = list(gy.shape)
+    for a in axes:
+        shape.insert(a, 1)
+    return gy.reshape(shape)
+
+
+class Sum(Function):
+    def __init__(self, axis=None, keepdims=False):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        return x.sum(axis=self.axis, keepdims=self.keepdims)
+
+    def backward(self, gy):
+        gy = _expand_reduced(gy, self.in_shape, self.axis, self.keepdims)
+        return get_array_module(gy).broadcast_to(gy, self.in_shape)
+
+
+class Mean(Function):
+    def __init__(self, axis=None, keepdims=False):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        y = x.mean(axis=self.axis, keepdims=self.keepdims)
+        self.count = x.size // max(y.size, 1) if x.size else 1
+        # Keep float dtypes (float16/32 stay as they are); integer means stay float.
+        return y.astype(x.dtype, copy=False) if x.dtype.kind == 'f' else y
+
+    def backward(self, gy):
+        gy = _expand_reduced(gy, self.in_shape, self.axis, self.keepdims)
+        return get_array_module(gy).broadcast_to(gy / self.count, self.in_shape)
+
+
+def _is_basic_index(index):
+    """True when ``index`` selects each element at most once (slices, ints, masks)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    for p in parts:
+        if p is None or p is Ellipsis or isinstance(p, (int, slice, np.integer)):
+            continue
+        if backend.is_array(p) and p.dtype == bool:
+            continue
+        return False
+    return True
+
+
+class GetItem(Function):
+    def __init__(self, index):
+        if isinstance(index, Variable):
+            index = index.data
+        elif isinstance(index, tuple):
+            index = tuple(i.data if isinstance(i, Variable) else i for i in index)
+        elif isinstance(index, list):
+            index = np.asarray(index)
+        self.index = index
+
+    def forward(self, x):
+        self.in_shape, self.dtype = x.shape, x.dtype
+        try:
+            return x[self.index]
+        except IndexError as e:
+            raise IndexError('get_item: %s (array shape %s)' % (e, x.shape)) from None
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        gx = xp.zeros(self.in_shape, self.dtype)
+        if _is_basic_index(self.index):
+            gx[self.index] = gy
+        else:  # integer arrays may repeat an element: gradients must add up
+            backend.scatter_add(gx, self.index, gy)
+        return gx
+
+
+class Concat(Function):
+    def __init__(self, axis=1):
+        self.axis = axis
+
+    def forward(self, *xs):
+        xp = get_array_module(*xs)
+        self.sizes = np.cumsum([x.shape[self.axis] for x in xs])[:-1]
+        try:
+            return xp.concatenate(xs, axis=self.axis)
+        except ValueError:
+            raise ValueError('concat: shapes %s cannot be joined along axis %d'
+                             % ([x.shape for x in xs], self.axis)) from None
+
+    def backward(self, gy):
+        return tuple(get_array_module(gy).split(gy, self.sizes, axis=self.axis))
+
+
+class Stack(Function):
+    def __init__(self, axis=0):
+        self.axis = axis
+
+    def forward(self, *xs):
+        xp = get_array_module(*xs)
+        if len({x.shape for x in xs}) > 1:
+            raise ValueError('stack: all inputs must have the same shape, got %s'
+                             % [x.shape for x in xs])
+        return xp.stack(xs, axis=self.axis)
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        return tuple(xp.squeeze(g, self.axis)
+                     for g in xp.split(gy, gy.shape[self.axis], axis=self.axis))
+
+
+# ----- functional API -------------------------------------------------------------
+def reshape(x, shape):
+    """View ``x`` with a new shape (a tuple or an int; one entry may be -1)."""
+    if isinstance(shape, (int, np.integer)):
+        shape = (shape,)
+    if _shape_of(x, 'reshape') == tuple(shape):
+        return x if isinstance(x, Variable) else Variable(x, requires_grad=False)
+    return Reshape(tuple(shape))(x)
+
+
+def transpose(x, axes=None):
+    """Permute axes (reverse them if ``axes`` is None)."""
+    return Transpose(None if axes is None else tuple(axes))(x)
+
+
+def broadcast_to(x, shape):
+    """Broadcast ``x`` to ``shape``; backward sums over the broadcast axes."""
+    return BroadcastTo(shape)(x)
+
+
+def sum_to(x, shape):
+    """Sum ``x`` down to ``shape`` (the adjoint of broadcast_to)."""
+    return SumTo(shape)(x)
+
+
+def sum(x, axis=None, keepdims=False):
+    """Sum over ``axis`` (int, tuple or None for all)."""
+    return Sum(axis, keepdims)(x)
+
+
+def mean(x, axis=None, keepdims=False):
+    """Mean over ``axis`` (int, tuple or None for all)."""
+    return Mean(axis, keepdims)(x)
+
+
+def get_item(x, index):
+    """``x[index]`` with slices, integers, integer arrays (repeats add up) or boolean masks."""
+    return GetItem(index)(x)
+
+
+def concat(xs, axis=1):
+    """Join a sequence of arrays along an existing axis."""
+    return Concat(axis)(*xs)
+
+
+def stack(xs, axis=0):
+    """Join a sequence of same-shaped arrays along a new axis."""
+    return Stack(axis)(*xs)
+
+
+def flatten(x, start_axis=0):
+    """Merge the axes from ``start_axis`` on: (N, C, H, W) -> (N*C*H*W,) or (N, C*H*W)."""
+    shape = _shape_of(x, 'flatten')
+    return reshape(x, tuple(shape[:start_axis]) + (-1,))
+
+
+def expand_dims(x, axis):
+    """Insert a size-1 axis at ``axis``."""
+    shape = list(_shape_of(x, 'expand_dims'))
+    axis = axis if axis >= 0 else len(shape) + axis + 1
+    shape.insert(axis, 1)
+    return reshape(x, tuple(shape))
+
+
+def squeeze(x, axis=None):
+    """Remove size-1 axes (all of them, or the given ones)."""
+    shape = _shape_of(x, 'squeeze')
+    if axis is None:
+        new = tuple(n for n in shape if n != 1)
+    else:
+        axes = {a % len(shape) for a in ((axis,) if isinstance(axis, int) else axis)}
+        for a in axes:
+            if shape[a] != 1:
+                raise ValueError('squeeze: axis %d of shape %s has size %d, not 1'
+                                 % (a, shape, shape[a]))
+        new = tuple(n for i, n in enumerate(shape) if i not in axes)
+    return reshape(x, new)

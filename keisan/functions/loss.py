@@ -1,0 +1,111 @@
+"""Loss functions: mean squared error, softmax cross-entropy, sigmoid cross-entropy."""
+from keisan import kernels
+from keisan.backend import get_array_module
+from keisan.core.function import Function
+
+
+def check_labels(where, x, t):
+    """Validate integer class labels ``t`` of shape (N,) for scores ``x`` of shape (N, C)."""
+    if t.shape != x.shape[:1]:
+        raise ValueError('%s: labels t of shape %s do not match x of shape %s (expected '
+                         'integer labels of shape %s or one-hot of shape %s)'
+                         % (where, t.shape, x.shape, x.shape[:1], x.shape))
+    if t.dtype.kind not in 'iu':
+        raise TypeError('%s: integer labels must have an integer dtype, got %s'
+                        % (where, t.dtype))
+    if t.size and (int(t.min()) < 0 or int(t.max()) >= x.shape[1]):
+        raise ValueError('%s: labels must lie in [0, %d), got values in [%d, %d]'
+                         % (where, x.shape[1], int(t.min()), int(t.max())))
+
+
+class MeanSquaredError(Function):
+    """mean((x0 - x1) ** 2) over all elements."""
+
+    def forward(self, x0, x1):
+        if x0.shape != x1.shape:
+            raise ValueError('mean_squared_error: shapes %s and %s differ'
+                             % (x0.shape, x1.shape))
+        self.diff = x0 - x1
+        return (self.diff * self.diff).mean().astype(x0.dtype, copy=False)
+
+    def backward(self, gy):
+        g0 = self.diff * (gy * (2.0 / self.diff.size)).astype(self.diff.dtype)
+        return g0, -g0
+
+
+class SoftmaxCrossEntropy(Function):
+    """-mean_n log softmax(x)[n, t_n]; t integer labels (N,) or one-hot/soft (N, C).
+
+    Backward uses the fused form (softmax(x) - t) / N.
+    """
+
+    def forward(self, x, t):
+        xp = get_array_module(x)
+        if x.ndim != 2:
+            raise ValueError('softmax_cross_entropy: x must be 2-D (N, C), got shape %s'
+                             % (x.shape,))
+        log_y = kernels.log_softmax(x, axis=1)
+        n = len(x)
+        if t.shape == x.shape:          # one-hot or soft labels
+            self.t_dense = t.astype(x.dtype, copy=False)
+            loss = -(self.t_dense * log_y).sum() / n
+        else:
+            check_labels('softmax_cross_entropy', x, t)
+            self.t_dense = None
+            loss = -log_y[xp.arange(n), t].sum() / n
+        self.t = t
+        self.y = xp.exp(log_y, out=log_y)
+        return xp.asarray(loss, dtype=x.dtype)
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        n = len(self.y)
+        gx = self.y.copy()
+        if self.t_dense is None:
+            gx[xp.arange(n), self.t] -= 1
+        else:
+            gx *= self.t_dense.sum(axis=1, keepdims=True)
+            gx -= self.t_dense
+        gx *= gy / n
+        return gx, None
+
+
+class SigmoidCrossEntropy(Function):
+    """Binary cross-entropy of logits x and targets t in {0, 1}, mean over all elements."""
+
+    def forward(self, x, t):
+        if x.shape != t.shape:
+            raise ValueError('sigmoid_cross_entropy: x of shape %s and t of shape %s differ'
+                             % (x.shape, t.shape))
+        xp = get_array_module(x)
+        self.x, self.t = x, t.astype(x.dtype, copy=False)
+        # max(x, 0) - x t + log(1 + exp(-|x|)) is log-sum-exp stable for any x.
+        loss = xp.maximum(x, 0) - x * self.t + xp.log1p(xp.exp(-abs(x)))
+        return loss.mean().astype(x.dtype, copy=False)
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        p = xp.tanh(self.x * 0.5) * 0.5 + 0.5
+        return (p - self.t) * (gy / self.x.size), None
+
+
+def mean_squared_error(x0, x1):
+    """Mean over all elements of (x0 - x1)**2; both of the same shape. Returns a scalar."""
+    return MeanSquaredError()(x0, x1)
+
+
+def softmax_cross_entropy(x, t):
+    """Cross-entropy of softmax(x) against labels.
+
+    Args:
+        x: (N, C) scores (logits).
+        t: (N,) integer labels in [0, C), or (N, C) one-hot / probability rows.
+    Returns:
+        scalar Variable, the mean over the batch.
+    """
+    return SoftmaxCrossEntropy()(x, t)
+
+
+def sigmoid_cross_entropy(x, t):
+    """Binary cross-entropy of logits ``x`` against 0/1 targets ``t`` (same shape); mean."""
+    return SigmoidCrossEntropy()(x, t)

@@ -1,0 +1,327 @@
+"""Elementwise arithmetic and math: add, sub, mul, div, neg, pow, exp, log, ...
+
+Binary operations broadcast like NumPy; their backward reduces each gradient
+back to its input's shape with :func:`keisan.kernels.sum_to`.
+"""
+import numpy as np
+
+from keisan.backend import get_array_module, is_array
+from keisan.core.function import Function
+from keisan.core.variable import Variable, as_array
+from keisan.kernels import sum_to
+
+
+def operand(x, like, where):
+    """Wrap a Python scalar ``x`` as an array of ``like``'s float dtype (no float64 upcast).
+
+    Variables and arrays pass through unchanged; scalars (Python or NumPy) become 0-d
+    arrays, so that ``float32_variable * 2.0`` stays float32. Anything else (a list, a
+    string) raises TypeError naming its type.
+    """
+    if isinstance(x, Variable) or is_array(x):
+        return x
+    data = like.data if isinstance(like, Variable) else like
+    dtype = data.dtype if getattr(data, 'dtype', None) is not None \
+        and data.dtype.kind == 'f' else None
+    xp = get_array_module(data)
+    return xp.asarray(as_array(x, dtype, where))
+
+
+def _constant(x):
+    """Wrap an array as a constant Variable (saves Function.__call__ the conversion)."""
+    return x if isinstance(x, Variable) else Variable(x, requires_grad=False)
+
+
+def _binary(fn_class, x0, x1):
+    label = fn_class.__name__.lower()
+    return fn_class()(_constant(operand(x0, x1, label)), _constant(operand(x1, x0, label)))
+
+
+class _Broadcasting(Function):
+    """Binary op: remembers input shapes to undo broadcasting in backward."""
+
+    def _keep_shapes(self, x0, x1):
+        self.shapes = (x0.shape, x1.shape)
+
+    def _reduce(self, g0, g1):
+        return sum_to(g0, self.shapes[0]), sum_to(g1, self.shapes[1])
+
+
+class Add(_Broadcasting):
+    def forward(self, x0, x1):
+        self._keep_shapes(x0, x1)
+        return x0 + x1
+
+    def backward(self, gy):
+        return self._reduce(gy, gy)
+
+
+class Sub(_Broadcasting):
+    def forward(self, x0, x1):
+        self._keep_shapes(x0, x1)
+        return x0 - x1
+
+    def backward(self, gy):
+        return self._reduce(gy, -gy)
+
+
+class Mul(_Broadcasting):
+    def forward(self, x0, x1):
+        self._keep_shapes(x0, x1)
+        self.x0, self.x1 = x0, x1
+        return x0 * x1
+
+    def backward(self, gy):
+        need = self.needs_input_grad
+        return (sum_to(gy * self.x1, self.shapes[0]) if need[0] else None,
+                sum_to(gy * self.x0, self.shapes[1]) if need[1] else None)
+
+
+class Div(_Broadcasting):
+    def forward(self, x0, x1):
+        self._keep_shapes(x0, x1)
+        self.x0, self.x1 = x0, x1
+        return x0 / x1
+
+    def backward(self, gy):
+        g0 = gy / self.x1
+        g1 = sum_to(-g0 * self.x0 / self.x1, self.shapes[1]) \
+            if self.needs_input_grad[1] else None
+        return sum_to(g0, self.shapes[0]) if self.needs_input_grad[0] else None, g1
+
+
+class Neg(Function):
+    def forward(self, x):
+        return -x
+
+    def backward(self, gy):
+        return -gy
+
+
+class PowConst(Function):
+    """x ** c for a constant exponent c."""
+
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        self.x = x
+        return x ** self.c
+
+    def backward(self, gy):
+        c = self.c
+        if c == 0:      # x ** -1 would turn the zero gradient into nan at x == 0
+            return get_array_module(gy).zeros_like(gy)
+        return (c * self.x ** (c - 1)) * gy if c != 2 else (2 * self.x) * gy
+
+
+class Pow(_Broadcasting):
+    """x0 ** x1 with both operands differentiable."""
+
+    def forward(self, x0, x1):
+        self._keep_shapes(x0, x1)
+        self.x0, self.x1 = x0, x1
+        self.y = x0 ** x1
+        return self.y
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        need = self.needs_input_grad
+        # Each term only when needed: 2 ** x must not evaluate log or powers it discards.
+        g0 = gy * self.x1 * self.x0 ** (self.x1 - 1) if need[0] else None
+        g1 = gy * self.y * xp.log(self.x0) if need[1] else None
+        return (None if g0 is None else sum_to(g0, self.shapes[0]),
+                None if g1 is None else sum_to(g1, self.shapes[1]))
+
+
+class Exp(Function):
+    def forward(self, x):
+        self.y = get_array_module(x).exp(x)
+        return self.y
+
+    def backward(self, gy):
+        return gy * self.y
+
+
+class Log(Function):
+    def forward(self, x):
+        self.x = x
+        return get_array_module(x).log(x)
+
+    def backward(self, gy):
+        return gy / self.x
+
+
+class Sqrt(Function):
+    def forward(self, x):
+        self.y = get_array_module(x).sqrt(x)
+        return self.y
+
+    def backward(self, gy):
+        return gy / (2 * self.y)
+
+
+class Square(Function):
+    def forward(self, x):
+        self.x = x
+        return x * x
+
+    def backward(self, gy):
+        return 2 * self.x * gy
+
+
+class Abs(Function):
+    def forward(self, x):
+        self.x = x
+        return abs(x)
+
+    def backward(self, gy):
+        return gy * get_array_module(gy).sign(self.x)
+
+
+class Sin(Function):
+    def forward(self, x):
+        self.x = x
+        return get_array_module(x).sin(x)
+
+    def backward(self, gy):
+        return gy * get_array_module(gy).cos(self.x)
+
+
+class Cos(Function):
+    def forward(self, x):
+        self.x = x
+        return get_array_module(x).cos(x)
+
+    def backward(self, gy):
+        return -gy * get_array_module(gy).sin(self.x)
+
+
+class Tanh(Function):
+    def forward(self, x):
+        self.y = get_array_module(x).tanh(x)
+        return self.y
+
+    def backward(self, gy):
+        return gy * (1 - self.y * self.y)
+
+
+class Maximum(_Broadcasting):
+    """Elementwise max; on ties the gradient goes to the first input."""
+
+    def forward(self, x0, x1):
+        self._keep_shapes(x0, x1)
+        self.first = x0 >= x1
+        return get_array_module(x0).maximum(x0, x1)
+
+    def backward(self, gy):
+        return self._reduce(gy * self.first, gy * ~self.first)
+
+
+class Minimum(_Broadcasting):
+    """Elementwise min; on ties the gradient goes to the first input."""
+
+    def forward(self, x0, x1):
+        self._keep_shapes(x0, x1)
+        self.first = x0 <= x1
+        return get_array_module(x0).minimum(x0, x1)
+
+    def backward(self, gy):
+        return self._reduce(gy * self.first, gy * ~self.first)
+
+
+class Clip(Function):
+    def __init__(self, x_min, x_max):
+        if x_min is not None and x_max is not None and x_min > x_max:
+            raise ValueError('clip: x_min (%r) must not exceed x_max (%r)' % (x_min, x_max))
+        self.x_min, self.x_max = x_min, x_max
+
+    def forward(self, x):
+        self.inside = (x >= self.x_min if self.x_min is not None else True) & \
+                      (x <= self.x_max if self.x_max is not None else True)
+        return get_array_module(x).clip(x, self.x_min, self.x_max).astype(x.dtype, copy=False)
+
+    def backward(self, gy):
+        return gy * self.inside
+
+
+# ----- functional API -------------------------------------------------------------
+def add(x0, x1):
+    """x0 + x1 with broadcasting."""
+    return _binary(Add, x0, x1)
+
+
+def sub(x0, x1):
+    """x0 - x1 with broadcasting."""
+    return _binary(Sub, x0, x1)
+
+
+def mul(x0, x1):
+    """x0 * x1 with broadcasting."""
+    return _binary(Mul, x0, x1)
+
+
+def div(x0, x1):
+    """x0 / x1 with broadcasting."""
+    return _binary(Div, x0, x1)
+
+
+def neg(x):
+    """-x."""
+    return Neg()(x)
+
+
+def pow(x, c):
+    """x ** c; ``c`` a Python scalar (constant) or a Variable/array (differentiable)."""
+    if isinstance(c, (int, float, np.integer, np.floating)) and not isinstance(c, bool):
+        # A NumPy scalar exponent becomes a Python one: x ** np.float64(2) stays float32.
+        return PowConst(c.item() if isinstance(c, np.generic) else c)(x)
+    return _binary(Pow, x, c)
+
+
+def exp(x):
+    return Exp()(x)
+
+
+def log(x):
+    """Natural logarithm."""
+    return Log()(x)
+
+
+def sqrt(x):
+    return Sqrt()(x)
+
+
+def square(x):
+    return Square()(x)
+
+
+def absolute(x):
+    return Abs()(x)
+
+
+def sin(x):
+    return Sin()(x)
+
+
+def cos(x):
+    return Cos()(x)
+
+
+def tanh(x):
+    return Tanh()(x)
+
+
+def maximum(x0, x1):
+    """Elementwise maximum with broadcasting."""
+    return _binary(Maximum, x0, x1)
+
+
+def minimum(x0, x1):
+    """Elementwise minimum with broadcasting."""
+    return _binary(Minimum, x0, x1)
+
+
+def clip(x, x_min, x_max):
+    """Clip values to [x_min, x_max] (either may be None); gradient 0 outside."""
+    return Clip(x_min, x_max)(x)

@@ -1,0 +1,19 @@
+"""Numerically stable softmax and log-softmax (shift by the max before exp)."""
+from keisan.backend import get_array_module
+
+
+def softmax(x, axis=-1):
+    """exp(x) / sum(exp(x)) along ``axis``; same shape and dtype as x."""
+    xp = get_array_module(x)
+    y = x - x.max(axis=axis, keepdims=True)
+    xp.exp(y, out=y)
+    y /= y.sum(axis=axis, keepdims=True)
+    return y
+
+
+def log_softmax(x, axis=-1):
+    """x - logsumexp(x) along ``axis``; same shape and dtype as x."""
+    xp = get_array_module(x)
+    shifted = x - x.max(axis=axis, keepdims=True)
+    shifted -= xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+    return shifted

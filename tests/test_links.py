@@ -1,0 +1,156 @@
+"""Links, initializers and .npz serialization."""
+import numpy as np
+import pytest
+
+import keisan as ks
+import keisan.functions as F
+import keisan.links as L
+from keisan import initializers, serializers
+
+
+class MLP(L.Chain):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = L.Linear(4, 8, initialW='he')
+        self.bn = L.BatchNormalization(8)
+        self.fc2 = L.Linear(8, 3)
+
+    def forward(self, x):
+        return self.fc2(F.relu(self.bn(self.fc1(x))))
+
+
+def test_namedparams_dotted_and_cleargrads():
+    model = MLP()
+    names = [n for n, _ in model.namedparams()]
+    assert names == ['fc1.W', 'fc1.b', 'bn.gamma', 'bn.beta', 'fc2.W', 'fc2.b']
+    assert model.fc1.W.shape == (4, 8) and model.fc1.W.dtype == np.float32
+    assert model.count_params() == 4 * 8 + 8 + 8 + 8 + 8 * 3 + 3
+    x = np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32)
+    loss = F.softmax_cross_entropy(model(x), np.array([0, 1, 2, 0, 1]))
+    loss.backward()
+    assert all(p.grad is not None and p.grad.shape == p.shape for p in model.params())
+    assert all(p.grad.dtype == np.float32 for p in model.params())
+    model.cleargrads()
+    assert all(p.grad is None for p in model.params())
+
+
+def test_reassigning_attribute_unregisters():
+    model = MLP()
+    model.fc2 = F.relu          # no longer a link
+    assert [n for n, _ in model.namedlinks(skipself=True)] == ['fc1', 'bn']
+
+
+def test_link_requires_super_init():
+    class Bad(L.Link):
+        def __init__(self):
+            self.W = ks.Parameter(np.zeros(3))
+    with pytest.raises(RuntimeError, match='super'):
+        Bad()
+
+
+def test_linear_lazy_in_size_and_nobias():
+    lin = L.Linear(None, 3)
+    assert lin.W.data is None
+    y = lin(np.ones((2, 2, 5), np.float32))
+    assert lin.W.shape == (10, 3) and y.shape == (2, 3)
+    assert L.Linear(7).out_size == 7
+    assert L.Linear(3, 2, nobias=True).b is None
+    assert len(list(L.Linear(3, 2, nobias=True).params())) == 1
+
+
+def test_convolution2d_link():
+    conv = L.Convolution2D(None, 4, 3, pad=1)
+    y = conv(np.zeros((2, 3, 5, 5), np.float32))
+    assert y.shape == (2, 4, 5, 5) and conv.W.shape == (4, 3, 3, 3)
+
+
+def test_batchnorm_link_train_and_eval():
+    bn = L.BatchNormalization(3)
+    x = np.random.default_rng(1).standard_normal((10, 3)).astype(np.float32) * 3 + 2
+    y = bn(x)
+    np.testing.assert_allclose(y.data.mean(0), 0, atol=1e-5)
+    np.testing.assert_allclose(bn.avg_mean, 0.1 * x.mean(0), rtol=1e-5)
+    np.testing.assert_allclose(bn.avg_var, 0.9 + 0.1 * x.var(0), rtol=1e-5)
+    mean, var = bn.avg_mean.copy(), bn.avg_var.copy()
+    with ks.test_mode():
+        y = bn(x)
+    np.testing.assert_allclose(y.data, (x - mean) / np.sqrt(var + 2e-5), rtol=1e-5)
+    np.testing.assert_array_equal(bn.avg_mean, mean)     # not updated in test mode
+    bn.eval()
+    np.testing.assert_allclose(bn(x).data, (x - mean) / np.sqrt(var + 2e-5), rtol=1e-5)
+    assert not bn.training and bn.train().training
+
+
+def test_sequential_and_chainlist():
+    seq = L.Sequential(L.Linear(4, 5), F.relu, L.Linear(5, 2))
+    assert len(seq) == 3 and [n for n, _ in seq.namedparams()] == ['0.W', '0.b', '2.W', '2.b']
+    assert seq(np.zeros((3, 4), np.float32)).shape == (3, 2)
+    cl = L.ChainList(L.Linear(2, 2), L.Linear(2, 2))
+    assert len(cl) == 2 and isinstance(cl[1], L.Linear)
+    with pytest.raises(TypeError, match='Link'):
+        cl.append(F.relu)
+    with pytest.raises(TypeError, match='int'):
+        L.Sequential(3)
+
+
+def test_initializers_book_mapping_and_reproducibility():
+    assert isinstance(initializers.from_weight_init_std('relu'), initializers.HeNormal)
+    assert isinstance(initializers.from_weight_init_std('he'), initializers.HeNormal)
+    assert isinstance(initializers.from_weight_init_std('xavier'), initializers.LeCunNormal)
+    assert isinstance(initializers.from_weight_init_std('sigmoid'), initializers.LeCunNormal)
+    assert initializers.from_weight_init_std(0.01).scale == 0.01
+    with pytest.raises(ValueError, match='weight_init_std'):
+        initializers.from_weight_init_std('gauss')
+    np.random.seed(0)
+    w = initializers.Normal(0.01)((784, 50), dtype=np.float64)
+    np.random.seed(0)
+    np.testing.assert_array_equal(w, 0.01 * np.random.randn(784, 50))  # the book's draw
+    big = initializers.HeNormal()((2000, 300))
+    assert big.dtype == np.float32
+    assert abs(big.std() - np.sqrt(2 / 2000)) < 0.01 * np.sqrt(2 / 2000) * 5
+    conv = initializers.GlorotNormal()((64, 32, 3, 3))
+    assert abs(conv.std() - np.sqrt(2 / (32 * 9 + 64 * 9))) < 0.002
+    np.testing.assert_array_equal(initializers.Constant(2.5)((2, 2)), np.full((2, 2), 2.5))
+
+
+def test_save_load_npz_roundtrip_in_place(tmp_path):
+    np.random.seed(0)
+    model = MLP()
+    model(np.random.randn(6, 4).astype(np.float32))     # moves running stats
+    path = tmp_path / 'model.npz'
+    serializers.save_npz(path, model)
+    other = MLP()
+    w_buffer = other.fc1.W.data
+    serializers.load_npz(path, other)
+    assert other.fc1.W.data is w_buffer                 # loaded in place
+    for (name, a), (_, b) in zip(model.state_dict().items(), other.state_dict().items()):
+        np.testing.assert_array_equal(a, b, err_msg=name)
+    assert 'bn.avg_mean' in other.state_dict()
+    assert not list(tmp_path.glob('.tmp-*'))
+
+
+def test_load_npz_reports_mismatches_by_name(tmp_path):
+    path = tmp_path / 'm.npz'
+    serializers.save_npz(path, L.Linear(3, 4))
+    with pytest.raises(ValueError, match=r'W has shape \(3, 4\) in the file but \(3, 5\)'):
+        serializers.load_npz(path, L.Linear(3, 5))
+    with pytest.raises(ValueError, match='missing fc1.W'):
+        serializers.load_npz(path, MLP())
+    lazy = L.Linear(None, 4)
+    serializers.load_npz(path, lazy)                   # uninitialized takes the shape
+    assert lazy.W.shape == (3, 4)
+
+
+def test_load_npz_refuses_pickle_and_bad_files(tmp_path):
+    bad = tmp_path / 'obj.npz'
+    np.savez(bad, W=np.array([{'a': 1}], dtype=object))
+    with pytest.raises(ValueError, match='pickle'):
+        serializers.load_npz(bad, L.Linear(3, 4))
+    junk = tmp_path / 'junk.npz'
+    junk.write_bytes(b'not a zip file')
+    with pytest.raises(ValueError, match='junk.npz'):
+        serializers.load_npz(junk, L.Linear(3, 4))
+    with pytest.raises(FileNotFoundError, match='nothing.npz'):
+        serializers.load_npz(tmp_path / 'nothing.npz', L.Linear(3, 4))
+    with pytest.raises(TypeError, match='state_dict'):
+        serializers.save_npz(tmp_path / 'x.npz', object())
