@@ -16,11 +16,11 @@ from keisan.core import operators as _operators
 _operators.install()
 
 from keisan import (datasets, functions, gradient_check, initializers, layers,  # noqa: E402
-                    links, models, serializers)
+                    links, models, optimizers, serializers)
 
 __version__ = '0.1.0'
 
 __all__ = ['Function', 'Parameter', 'Variable', 'as_array', 'as_variable', 'config',
            'datasets', 'functions', 'get_array_module', 'gradient_check', 'initializers',
-           'layers', 'links', 'models', 'no_grad', 'serializers', 'test_mode',
+           'layers', 'links', 'models', 'no_grad', 'optimizers', 'serializers', 'test_mode',
            'using_config']

@@ -1,0 +1,83 @@
+"""Optimizer hooks: transformations of the gradients applied before the update rule.
+
+A hook is called as ``hook(optimizer, names, params, grads)`` with aligned lists
+of the parameters (arrays) updated at this step and their gradients. It may
+replace entries of ``grads`` by *new* arrays (the effective gradient used by
+the rule); it never writes into a gradient array, and ``Parameter.grad`` keeps
+the raw gradient. Hooks run in the order they were added::
+
+    opt.add_hook(WeightDecay(1e-4))
+    opt.add_hook(GradientClipping(5.0))     # clips the decayed gradients
+"""
+import math
+
+import numpy as np
+
+from keisan import backend
+from keisan.optimizers.optimizer import Hyperparameter
+
+
+class WeightDecay:
+    """L2 regularization: ``g <- g + rate * p`` for every parameter updated.
+
+    This is the gradient of ``rate/2 * sum(p**2)`` added to the loss (the book's
+    ``weight_decay_lambda``), coupled with the rule; for Adam's decoupled decay
+    use ``Adam(weight_decay_rate=...)``.
+    """
+    name = 'WeightDecay'
+    rate = Hyperparameter()
+
+    def __init__(self, rate):
+        self.rate = rate
+
+    def __call__(self, optimizer, names, params, grads):
+        rate = self.rate
+        if rate == 0.0:
+            return
+        for i, (p, g) in enumerate(zip(params, grads)):
+            d = p * rate                # new array, the parameter's dtype
+            d += g
+            grads[i] = d
+
+    def __repr__(self):
+        return 'WeightDecay(rate=%g)' % self.rate
+
+
+class GradientClipping:
+    """Rescale all gradients together so that their global L2 norm is at most ``threshold``.
+
+    ``norm = sqrt(sum_i sum(g_i**2))``; if ``norm > threshold`` every gradient
+    becomes ``g_i * (threshold / norm)``, otherwise nothing changes.
+    """
+    name = 'GradientClipping'
+    threshold = Hyperparameter()
+
+    def __init__(self, threshold):
+        self.threshold = threshold
+        self.last_norm = None       # the norm seen at the last step (for logging)
+
+    def __call__(self, optimizer, names, params, grads):
+        norm = global_norm(grads)
+        self.last_norm = norm
+        if norm > self.threshold:
+            scale = self.threshold / norm
+            for i, g in enumerate(grads):
+                grads[i] = g * scale
+
+    def __repr__(self):
+        return 'GradientClipping(threshold=%g)' % self.threshold
+
+
+def global_norm(arrays):
+    """L2 norm of the concatenation of ``arrays``, as a Python float (one sync on CuPy)."""
+    total = 0.0
+    device = []
+    for a in arrays:
+        flat = a.reshape(-1)
+        if isinstance(a, np.ndarray):
+            total += float(np.dot(flat, flat))
+        else:
+            device.append(backend.get_array_module(a).dot(flat, flat))
+    if device:
+        total += float(sum(device))
+    return math.sqrt(total)

@@ -1,0 +1,408 @@
+"""Optimizer: the base class of every update rule, with its two ways of being driven.
+
+Book style (Saito's networks keep their weights in a dict)::
+
+    opt = SGD(lr=0.01)
+    grads = network.gradient(x, t)
+    opt.update(network.params, grads)       # arrays updated in place
+
+Chainer style (a :class:`~keisan.links.Link` owns :class:`~keisan.Parameter` s)::
+
+    opt = Adam().setup(model)
+    model.cleargrads(); loss.backward(); opt.update()
+    # or: opt.update(lossfun, *args)  -> cleargrads, loss = lossfun(*args), backward, update
+
+Rules of the game, shared by every subclass:
+
+* parameters are updated **in place** (``p -= ...``), never rebound, so every view of
+  an array (the book's ``params`` dict, layers, Parameters) sees the step;
+* gradient arrays are **read-only** to the optimizer and its hooks: the autograd may
+  hand the same array to two parameters, or a broadcast view; hooks replace a
+  gradient by a new array (the *effective* gradient), ``p.grad`` itself is untouched;
+* state arrays (moments) are created lazily with ``xp.zeros_like(param)``: same
+  shape, dtype and device as the parameter; hyperparameters are Python floats,
+  so float32 stays float32;
+* ``t`` counts update steps; it is incremented *before* the rule runs, so the
+  first step sees ``t == 1`` (Adam's bias correction).
+
+Subclasses declare their hyperparameters as :class:`Hyperparameter` descriptors,
+their per-parameter state in ``_state_spec`` (name, initial value) and implement
+``_step_hyper`` (the scalars of this step, computed once) and ``_update_one``.
+"""
+import math
+from collections import OrderedDict
+from collections.abc import Mapping
+
+import numpy as np
+
+from keisan import backend
+from keisan.core.variable import Variable
+
+_SCALARS = ('t', 'lr')     # non-parameter entries of state_dict()
+
+
+class Hyperparameter:
+    """A validated float attribute of an optimizer (``opt.lr = 1e-3``).
+
+    Values are stored as Python floats (never NumPy scalars, which would upcast
+    float32 arrays under NumPy 2). ``low``/``high`` bound the value; ``open_high``
+    excludes ``high`` itself. Violations raise ValueError naming the attribute.
+    """
+
+    def __init__(self, low=0.0, high=None, open_high=False):
+        self.low, self.high, self.open_high = low, high, open_high
+        self.name = self.slot = None
+
+    def __set_name__(self, owner, name):
+        self.name, self.slot = name, '_hp_' + name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        return obj.__dict__[self.slot]
+
+    def __set__(self, obj, value):
+        obj.__dict__[self.slot] = self.check(value, '%s.%s' % (type(obj).__name__, self.name))
+
+    def check(self, value, where):
+        if isinstance(value, bool) or not _is_real(value):
+            raise TypeError('%s must be a real number, got %r' % (where, value))
+        value = float(value)
+        if not math.isfinite(value):
+            raise ValueError('%s must be finite, got %r' % (where, value))
+        if self.low is not None and value < self.low:
+            raise ValueError('%s must be >= %g, got %r' % (where, self.low, value))
+        if self.high is not None and (value > self.high or
+                                      (self.open_high and value == self.high)):
+            raise ValueError('%s must be %s %g, got %r'
+                             % (where, '<' if self.open_high else '<=', self.high, value))
+        return value
+
+
+_LR_CHECK = Hyperparameter()
+
+
+def _is_real(value):
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return True
+    return backend.is_array(value) and value.size == 1 and value.dtype.kind in 'iuf'
+
+
+class Optimizer:
+    """Base class: collects (name, param, grad) triples, runs hooks, applies the rule.
+
+    Attributes:
+        t: number of update steps done so far.
+        target: the Link given to :meth:`setup`, or None (book style).
+        hooks: OrderedDict name -> hook, applied in insertion order before the rule.
+    """
+
+    lr = Hyperparameter()
+    _state_spec = ()          # ((state name, initial value), ...)
+
+    def __init__(self):
+        self.t = 0
+        self.target = None
+        self.hooks = OrderedDict()
+        self._states = {}     # parameter name -> {state name: array}
+        self._shapes = {}     # parameter name -> the shape its state was made for
+        self._pending = {}    # loaded by load_state_dict, not yet matched to a parameter
+
+    # ----- hyperparameters ------------------------------------------------------
+    @classmethod
+    def _hyper_names(cls):
+        names = []
+        for klass in reversed(cls.__mro__):
+            for name, value in vars(klass).items():
+                if isinstance(value, Hyperparameter) and name not in names \
+                        and isinstance(getattr(cls, name), Hyperparameter):
+                    names.append(name)
+        return names
+
+    def hyperparameters(self):
+        """{name: value} of the hyperparameters (Python floats)."""
+        return {name: getattr(self, name) for name in self._hyper_names()}
+
+    def __repr__(self):
+        args = ', '.join('%s=%g' % kv for kv in self.hyperparameters().items())
+        return '%s(%s)' % (type(self).__name__, args)
+
+    # ----- driving ----------------------------------------------------------------
+    def setup(self, link):
+        """Attach the optimizer to a Link (anything with ``namedparams()``); returns self."""
+        if isinstance(link, Mapping):
+            raise TypeError('%s.setup: got a dict; for the book\'s params dicts call '
+                            'update(params, grads) instead' % type(self).__name__)
+        if not hasattr(link, 'namedparams'):
+            raise TypeError('%s.setup: expected a Link (with namedparams()), got %s'
+                            % (type(self).__name__, type(link).__name__))
+        self.target = link
+        return self
+
+    def add_hook(self, hook, name=None):
+        """Add ``hook(optimizer, names, params, grads)``, run before the rule at each step.
+
+        ``names``, ``params`` and ``grads`` are aligned lists; a hook replaces
+        entries of ``grads`` by new arrays and never writes into the arrays.
+        """
+        if not callable(hook):
+            raise TypeError('add_hook: hook must be callable, got %s' % type(hook).__name__)
+        if name is None:
+            name = getattr(hook, 'name', None) or getattr(hook, '__name__', None) \
+                or type(hook).__name__
+        if name in self.hooks:
+            raise KeyError('add_hook: a hook named %r is already registered' % name)
+        self.hooks[name] = hook
+        return self
+
+    def remove_hook(self, name):
+        """Remove the hook registered under ``name``."""
+        del self.hooks[name]
+
+    def update(self, *args, **kwargs):
+        """One optimization step.
+
+        * ``update(params, grads)``: book style, dicts name -> array; every name of
+          ``params`` must be in ``grads`` (a None gradient skips the parameter).
+        * ``update()``: after :meth:`setup`, every initialized parameter of the
+          target whose grad is not None.
+        * ``update(lossfun, *args, **kwargs)``: after setup, clear the gradients,
+          compute ``loss = lossfun(*args, **kwargs)``, ``loss.backward()``, then step.
+        """
+        if args and isinstance(args[0], Mapping) or 'params' in kwargs or 'grads' in kwargs:
+            names, params, grads = self._collect_dicts(*args, **kwargs)
+        else:
+            if self.target is None:
+                raise RuntimeError(
+                    '%s.update() has nothing to update: call setup(link) first '
+                    '(Chainer style) or pass update(params, grads) (book style)'
+                    % type(self).__name__)
+            if args:
+                lossfun = args[0]
+                if not callable(lossfun):
+                    raise TypeError('%s.update: expected a params dict or a loss function, '
+                                    'got %s' % (type(self).__name__, type(lossfun).__name__))
+                self.target.cleargrads()
+                loss = lossfun(*args[1:], **kwargs)
+                loss.backward()
+            elif kwargs:
+                raise TypeError('%s.update: unexpected keyword arguments %s'
+                                % (type(self).__name__, ', '.join(sorted(kwargs))))
+            names, params, grads = self._collect_target()
+        # states first (created lazily, shapes checked) so that an error changes nothing
+        states, shapes = self._states, self._shapes
+        step_states = []
+        for name, p in zip(names, params):
+            state = states.get(name)
+            if state is None:
+                state = self._init_state(name, p)
+            elif shapes[name] != p.shape:
+                raise ValueError('%s.update: parameter %r has shape %s but its optimizer state '
+                                 'was made for shape %s (call reset_state() to start over)'
+                                 % (type(self).__name__, name, p.shape, shapes[name]))
+            step_states.append(state)
+        self.t += 1
+        for hook in self.hooks.values():
+            hook(self, names, params, grads)
+        hyper = self._step_hyper()
+        update_one = self._update_one
+        for p, g, state in zip(params, grads, step_states):
+            update_one(p, g, state, hyper)
+
+    def _collect_dicts(self, params=None, grads=None):
+        where = '%s.update' % type(self).__name__
+        if not isinstance(params, Mapping):
+            raise TypeError('%s: params must be a dict name -> array, got %s'
+                            % (where, type(params).__name__))
+        if not isinstance(grads, Mapping):
+            raise TypeError('%s(params, grads): grads must be a dict name -> array, got %s'
+                            % (where, type(grads).__name__))
+        names, ps, gs = [], [], []
+        for name, p in params.items():
+            try:
+                g = grads[name]
+            except KeyError:
+                raise KeyError('%s: no gradient for parameter %r in grads (grads has %s)'
+                               % (where, name, ', '.join(map(repr, grads)) or 'no keys')) \
+                    from None
+            if g is None:
+                continue
+            if isinstance(p, Variable):
+                p = p.data
+                if p is None:
+                    continue
+            if isinstance(g, Variable):
+                g = g.data
+            if type(p) is not np.ndarray and not backend.is_array(p):
+                raise TypeError('%s: parameter %r must be an array (updated in place), got %s'
+                                % (where, name, type(p).__name__))
+            if type(g) is not np.ndarray and not backend.is_array(g):
+                raise TypeError('%s: gradient of %r must be an array, got %s'
+                                % (where, name, type(g).__name__))
+            if p.shape != g.shape:
+                raise ValueError('%s: gradient of parameter %r has shape %s but the parameter '
+                                 'has shape %s' % (where, name, g.shape, p.shape))
+            names.append(name)
+            ps.append(p)
+            gs.append(g)
+        return names, ps, gs
+
+    def _collect_target(self):
+        names, ps, gs = [], [], []
+        seen = set()
+        for name, param in self.target.namedparams():
+            p, g = param.data, param.grad
+            if p is None or g is None or id(param) in seen:
+                continue
+            seen.add(id(param))
+            if p.shape != g.shape:
+                raise ValueError('%s.update: gradient of parameter %r has shape %s but the '
+                                 'parameter has shape %s'
+                                 % (type(self).__name__, name, g.shape, p.shape))
+            names.append(name)
+            ps.append(p)
+            gs.append(g)
+        return names, ps, gs
+
+    # ----- to be implemented by subclasses ------------------------------------------
+    def _step_hyper(self):
+        """Scalars (Python floats) used by ``_update_one`` at this step."""
+        return self.lr
+
+    def _update_one(self, param, grad, state, hyper):
+        """Update ``param`` in place from ``grad`` (read-only) and ``state`` (in place)."""
+        raise NotImplementedError
+
+    def _state_names(self):
+        return [name for name, _ in self._state_spec]
+
+    # ----- state ----------------------------------------------------------------------
+    def _init_state(self, name, param):
+        xp = backend.get_array_module(param)
+        loaded = self._pending.pop(name, None)
+        state = {}
+        if loaded is not None:
+            for key in self._state_names():
+                value = loaded[key]
+                if value.shape != param.shape:
+                    self._pending[name] = loaded
+                    raise ValueError('%s: state %r has shape %s but parameter %r has shape %s'
+                                     % (type(self).__name__, name + '/' + key, value.shape,
+                                        name, param.shape))
+            for key in self._state_names():
+                state[key] = xp.asarray(loaded[key], dtype=param.dtype)
+        else:
+            for key, init in self._state_spec:
+                state[key] = xp.zeros_like(param) if init == 0 else xp.full_like(param, init)
+        self._states[name] = state
+        self._shapes[name] = param.shape
+        return state
+
+    def reset_state(self):
+        """Forget the step count and every per-parameter state."""
+        self.t = 0
+        self._states.clear()
+        self._shapes.clear()
+        self._pending.clear()
+
+    def state_dict(self):
+        """{name: array}: ``t`` and ``lr`` as 0-d arrays, then ``'<param>/<state>'``.
+
+        Parameter names are the dict keys (book style) or the dotted names of
+        ``namedparams()`` (setup style). State arrays are returned by reference
+        (``save_npz`` copies them to disk).
+        """
+        state = {'t': np.array(self.t, dtype=np.int64),
+                 'lr': np.array(self.lr, dtype=np.float64)}
+        for source in (self._states, self._pending):
+            for name, arrays in source.items():
+                for key, value in arrays.items():
+                    state[name + '/' + key] = value
+        return state
+
+    def load_state_dict(self, state, strict=True):
+        """Restore what :meth:`state_dict` returned (arrays are copied).
+
+        Checks every entry before changing anything; a problem raises ValueError
+        naming the key: unknown names, incomplete per-parameter states, state
+        shapes that differ from the parameter (known from the setup target or
+        from current state; otherwise checked at the first step). With
+        ``strict``, ``t`` and ``lr`` are required and, after setup, every
+        parameter name must belong to the target.
+        """
+        cls = type(self).__name__
+        if not isinstance(state, Mapping):
+            raise TypeError('%s.load_state_dict: expected a dict, got %s'
+                            % (cls, type(state).__name__))
+        problems = []
+        scalars = {}
+        for key in _SCALARS:
+            if key not in state:
+                if strict:
+                    problems.append('missing %r' % key)
+                continue
+            value = state[key]
+            if not _is_real(value):
+                problems.append('%r must be a number, got %r' % (key, value))
+                continue
+            value = value.item() if backend.is_array(value) else value
+            if key == 't':
+                if float(value) != int(value) or value < 0:
+                    problems.append("'t' must be a non-negative integer, got %r" % value)
+                    continue
+                scalars[key] = int(value)
+            else:
+                try:
+                    scalars[key] = _LR_CHECK.check(value, repr(key))
+                except (TypeError, ValueError) as e:
+                    problems.append(str(e))
+        known = self._state_names()
+        targets = {}
+        if self.target is not None:
+            targets = {name: p for name, p in self.target.namedparams()}
+        loaded = {}
+        for key, value in state.items():
+            if key in _SCALARS:
+                continue
+            name, sep, skey = key.rpartition('/')
+            if not sep or skey not in known:
+                problems.append('unexpected key %r (%s keeps %s per parameter)'
+                                % (key, cls, ', '.join(map(repr, known)) or 'nothing'))
+                continue
+            if not backend.is_array(value) or value.dtype.kind not in 'iuf':
+                problems.append('%r must be a numeric array, got %s'
+                                % (key, getattr(value, 'dtype', type(value).__name__)))
+                continue
+            if strict and self.target is not None and name not in targets:
+                problems.append('unexpected key %r: the target has no parameter %r'
+                                % (key, name))
+                continue
+            shape = None
+            if name in targets and targets[name].data is not None:
+                shape = targets[name].shape
+            elif name in self._states:
+                shape = next(iter(self._states[name].values())).shape
+            if shape is not None and value.shape != shape:
+                problems.append('%r has shape %s but parameter %r has shape %s'
+                                % (key, value.shape, name, shape))
+                continue
+            loaded.setdefault(name, {})[skey] = value
+        for name, arrays in loaded.items():
+            for skey in known:
+                if skey not in arrays:
+                    problems.append('missing %r (the state of %r is incomplete)'
+                                    % (name + '/' + skey, name))
+            shapes = {a.shape for a in arrays.values()}
+            if len(shapes) > 1:
+                problems.append('the states of %r have different shapes %s'
+                                % (name, sorted(shapes)))
+        if problems:
+            raise ValueError('%s.load_state_dict: %s' % (cls, '; '.join(problems)))
+        if 't' in scalars:
+            self.t = scalars['t']
+        if 'lr' in scalars:
+            self.lr = scalars['lr']
+        self._states = {}
+        self._shapes = {}
+        self._pending = {name: {k: v.copy() for k, v in arrays.items()}
+                         for name, arrays in loaded.items()}
