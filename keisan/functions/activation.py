@@ -30,6 +30,8 @@ class Sigmoid(Function):
 
 
 class ReLU(Function):
+    label = 'relu'              # name in error messages (not 're_lu')
+
     def forward(self, x):
         self.y = get_array_module(x).maximum(x, 0, dtype=x.dtype)
         return self.y
@@ -39,6 +41,8 @@ class ReLU(Function):
 
 
 class LeakyReLU(Function):
+    label = 'leaky_relu'
+
     def __init__(self, alpha=0.2):
         self.alpha = alpha
 

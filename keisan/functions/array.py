@@ -8,6 +8,22 @@ from keisan.core.variable import Variable
 from keisan.kernels import sum_to as sum_to_kernel
 
 
+def _as_shape(shape):
+    """A shape as a tuple of ints (an int ``n`` means ``(n,)``)."""
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    return tuple(int(n) for n in shape)
+
+
+def _as_axis(axis):
+    """None, an int, or a tuple of ints (lists and NumPy integers accepted)."""
+    if axis is None:
+        return None
+    if isinstance(axis, (int, np.integer)):
+        return int(axis)
+    return tuple(int(a) for a in axis)
+
+
 def _shape_of(x, where):
     if isinstance(x, Variable) or backend.is_array(x):
         return x.shape
@@ -52,7 +68,7 @@ class Transpose(Function):
 
 class BroadcastTo(Function):
     def __init__(self, shape):
-        self.shape = tuple(shape)
+        self.shape = _as_shape(shape)
 
     def forward(self, x):
         self.in_shape = x.shape
@@ -68,7 +84,7 @@ class BroadcastTo(Function):
 
 class SumTo(Function):
     def __init__(self, shape):
-        self.shape = tuple(shape)
+        self.shape = _as_shape(shape)
 
     def forward(self, x):
         self.in_shape = x.shape
@@ -94,7 +110,7 @@ def _expand_reduced(gy, in_shape, axis, keepdims):
 
 class Sum(Function):
     def __init__(self, axis=None, keepdims=False):
-        self.axis, self.keepdims = axis, keepdims
+        self.axis, self.keepdims = _as_axis(axis), keepdims
 
     def forward(self, x):
         self.in_shape = x.shape
@@ -107,7 +123,7 @@ class Sum(Function):
 
 class Mean(Function):
     def __init__(self, axis=None, keepdims=False):
-        self.axis, self.keepdims = axis, keepdims
+        self.axis, self.keepdims = _as_axis(axis), keepdims
 
     def forward(self, x):
         self.in_shape = x.shape
@@ -197,11 +213,10 @@ class Stack(Function):
 # ----- functional API -------------------------------------------------------------
 def reshape(x, shape):
     """View ``x`` with a new shape (a tuple or an int; one entry may be -1)."""
-    if isinstance(shape, (int, np.integer)):
-        shape = (shape,)
-    if _shape_of(x, 'reshape') == tuple(shape):
+    shape = _as_shape(shape)
+    if _shape_of(x, 'reshape') == shape:
         return x if isinstance(x, Variable) else Variable(x, requires_grad=False)
-    return Reshape(tuple(shape))(x)
+    return Reshape(shape)(x)
 
 
 def transpose(x, axes=None):
@@ -264,6 +279,7 @@ def squeeze(x, axis=None):
     if axis is None:
         new = tuple(n for n in shape if n != 1)
     else:
+        axis = _as_axis(axis)
         axes = {a % len(shape) for a in ((axis,) if isinstance(axis, int) else axis)}
         for a in axes:
             if shape[a] != 1:

@@ -1,6 +1,6 @@
 """2-D convolution as one GEMM over im2col windows."""
 from keisan.core.function import Function
-from keisan.kernels import accumulate_windows, conv_output_size, windows
+from keisan.kernels import accumulate_windows, conv_output_size, pair, windows
 
 
 def check_conv_args(where, x, w, stride, pad):
@@ -10,14 +10,19 @@ def check_conv_args(where, x, w, stride, pad):
     if x.shape[1] != w.shape[1]:
         raise ValueError('%s: x of shape %s has %d channels but W of shape %s expects %d'
                          % (where, x.shape, x.shape[1], w.shape, w.shape[1]))
-    if stride < 1 or pad < 0:
+    try:
+        (s_y, s_x), (p_y, p_x) = pair(stride), pair(pad)
+    except (TypeError, ValueError):
+        raise ValueError('%s: stride and pad must be ints or (height, width) pairs, got '
+                         'stride=%r pad=%r' % (where, stride, pad)) from None
+    if min(s_y, s_x) < 1 or min(p_y, p_x) < 0:
         raise ValueError('%s: stride must be >= 1 and pad >= 0, got stride=%r pad=%r'
                          % (where, stride, pad))
-    oh = conv_output_size(x.shape[2], w.shape[2], stride, pad)
-    ow = conv_output_size(x.shape[3], w.shape[3], stride, pad)
+    oh = conv_output_size(x.shape[2], w.shape[2], s_y, p_y)
+    ow = conv_output_size(x.shape[3], w.shape[3], s_x, p_x)
     if oh < 1 or ow < 1:
-        raise ValueError('%s: a %dx%d filter does not fit x of shape %s with pad=%d'
-                         % (where, w.shape[2], w.shape[3], x.shape, pad))
+        raise ValueError('%s: a %dx%d filter (W of shape %s) does not fit x of shape %s with '
+                         'pad=%r' % (where, w.shape[2], w.shape[3], w.shape, x.shape, pad))
     return oh, ow
 
 
@@ -26,6 +31,7 @@ class Convolution2D(Function):
 
     Shapes: x (N, C, H, W), W (F, C, kh, kw), b (F,) -> y (N, F, OH, OW).
     """
+    label = 'convolution_2d'     # name in error messages (not 'convolution2_d')
 
     def __init__(self, stride=1, pad=0):
         self.stride, self.pad = stride, pad
@@ -70,6 +76,7 @@ def convolution_2d(x, W, b=None, stride=1, pad=0):
         x: (N, C, H, W) input.
         W: (out_channels, C, kh, kw) filters.
         b: optional (out_channels,) bias.
+        stride, pad: ints or (height, width) pairs.
     Returns:
         (N, out_channels, OH, OW) with OH = (H + 2*pad - kh) // stride + 1.
     """

@@ -1,4 +1,5 @@
 """Metrics that are not differentiated (no graph is recorded)."""
+from keisan.backend import get_array_module
 from keisan.core.variable import Variable, as_array
 
 
@@ -18,4 +19,8 @@ def accuracy(y, t):
     if y.ndim != 2 or t.shape != y.shape[:1]:
         raise ValueError('accuracy: y of shape %s and t of shape %s do not match '
                          '(expected (N, C) and (N,) or (N, C))' % (y.shape, t.shape))
-    return Variable((y.argmax(axis=1) == t).mean().astype(y.dtype), requires_grad=False)
+    xp = get_array_module(y)
+    # .mean() returns a NumPy scalar, which Variable does not accept: make it a 0-d array.
+    acc = xp.asarray((y.argmax(axis=1) == t).mean(),
+                     dtype=y.dtype if y.dtype.kind == 'f' else 'float64')
+    return Variable(acc, requires_grad=False)

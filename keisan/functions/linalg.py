@@ -1,10 +1,13 @@
 """Matrix products: matmul and the fully connected ``linear`` (the book's Affine)."""
+import math
+
 from keisan.core.function import Function
 from keisan.kernels import sum_to
 
 
 class MatMul(Function):
     """x @ W with NumPy's matmul semantics (batch axes broadcast, 1-D operands promoted)."""
+    label = 'matmul'             # name in error messages (not 'mat_mul')
 
     def forward(self, x, w):
         if x.ndim == 0 or w.ndim == 0:
@@ -47,7 +50,8 @@ class Linear(Function):
     def forward(self, x, w, b=None):
         self.x_shape = x.shape
         if x.ndim != 2:
-            x = x.reshape(len(x), -1) if x.ndim > 0 else x
+            # explicit width: reshape(N, -1) is ambiguous for an empty batch (N == 0)
+            x = x.reshape(len(x), math.prod(x.shape[1:])) if x.ndim > 0 else x
         if x.ndim != 2 or w.ndim != 2 or x.shape[1] != w.shape[0]:
             raise ValueError('linear: x of shape %s (flattened to %s) does not match W of '
                              'shape %s (expected (%s, out_size))'

@@ -26,7 +26,10 @@ class MeanSquaredError(Function):
             raise ValueError('mean_squared_error: shapes %s and %s differ'
                              % (x0.shape, x1.shape))
         self.diff = x0 - x1
-        return (self.diff * self.diff).mean().astype(x0.dtype, copy=False)
+        loss = (self.diff * self.diff).mean()
+        # float32 stays float32; integer inputs give a float mean (not a truncated one)
+        return loss.astype(self.diff.dtype if self.diff.dtype.kind == 'f' else loss.dtype,
+                           copy=False)
 
     def backward(self, gy):
         g0 = self.diff * (gy * (2.0 / self.diff.size)).astype(self.diff.dtype)

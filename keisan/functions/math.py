@@ -100,6 +100,7 @@ class Neg(Function):
 
 class PowConst(Function):
     """x ** c for a constant exponent c."""
+    label = 'pow'
 
     def __init__(self, c):
         self.c = c
@@ -117,6 +118,7 @@ class PowConst(Function):
 
 class Pow(_Broadcasting):
     """x0 ** x1 with both operands differentiable."""
+    label = 'pow'
 
     def forward(self, x0, x1):
         self._keep_shapes(x0, x1)
@@ -171,6 +173,8 @@ class Square(Function):
 
 
 class Abs(Function):
+    label = 'absolute'
+
     def forward(self, x):
         self.x = x
         return abs(x)
