@@ -45,14 +45,10 @@ class Function:
     needs_input_grad = _ALL_TRUE
 
     def __call__(self, *inputs):
-        variables = []
-        for x in inputs:
-            if not isinstance(x, Variable):
-                x = Variable(as_array(x, where=self.label), requires_grad=False)
-            variables.append(x)
+        variables = [x if isinstance(x, Variable) else self._constant(x) for x in inputs]
         xs = [v.data for v in variables]
-        if len(xs) > 1:
-            _check_same_device(self.label, xs)
+        if len(xs) > 1 and not all(isinstance(a, np.ndarray) for a in xs):
+            _check_same_device(self, xs)
         record = config.enable_backprop and any(v.requires_grad for v in variables)
         if record:
             self.needs_input_grad = tuple(v.requires_grad for v in variables)
@@ -72,6 +68,12 @@ class Function:
             if multiple:
                 self._output_meta = [(y.shape, y.dtype) for y in ys]
         return tuple(outputs) if multiple else outputs[0]
+
+    def _constant(self, x):
+        """Wrap a non-Variable input as a constant (no gradient)."""
+        if not isinstance(x, np.ndarray) and not backend.is_cupy_array(x):
+            x = as_array(x, where=self.label)     # scalars; TypeError names the function
+        return Variable(x, requires_grad=False)
 
     @property
     def label(self):
@@ -104,13 +106,13 @@ class Function:
         return '<%s generation=%d>' % (type(self).__name__, self.generation)
 
 
-def _check_same_device(label, arrays):
+def _check_same_device(function, arrays):
     on_gpu = backend.is_cupy_array(arrays[0])
     for a in arrays[1:]:
         if backend.is_cupy_array(a) != on_gpu or (on_gpu and a.device != arrays[0].device):
             names = ', '.join(backend.device_name(b) for b in arrays)
             raise ValueError('%s: inputs live on different devices (%s); move them with '
-                             'to_gpu()/to_cpu() first' % (label, names))
+                             'to_gpu()/to_cpu() first' % (function.label, names))
 
 
 def _snake(name):

@@ -29,6 +29,8 @@ class Variable:
     __array_priority__ = 200    # same for CuPy
 
     def __init__(self, data, name=None, requires_grad=True):
+        if isinstance(data, np.generic):
+            data = np.asarray(data)
         if data is not None and not backend.is_array(data):
             raise TypeError('Variable: data must be a NumPy or CuPy array, got %s'
                             % type(data).__name__)
@@ -106,6 +108,7 @@ class Variable:
             return
         heap, seen, counter = [], set(), 0
         fresh = {id(self)}      # non-leaf variables whose grad was set in this pass
+        leaf_grads = set()      # ids of arrays handed to leaves in this pass
 
         def push(f):
             nonlocal counter
@@ -124,11 +127,23 @@ class Variable:
             if len(gxs) != len(f.inputs):
                 raise RuntimeError('%s.backward returned %d gradients for %d inputs'
                                    % (type(f).__name__, len(gxs), len(f.inputs)))
-            for x, gx in zip(f.inputs, gxs):
+            for i, (x, gx) in enumerate(zip(f.inputs, gxs)):
                 if gx is None or not x.requires_grad:
                     continue
+                if gx.shape != x.data.shape:
+                    raise RuntimeError('%s.backward returned a gradient of shape %s for input '
+                                       '%d of shape %s' % (type(f).__name__, gx.shape, i,
+                                                           x.data.shape))
                 if x.creator is None:       # leaf: accumulate across backward calls
-                    x.grad = gx if x.grad is None else x.grad + gx
+                    if x.grad is not None:
+                        x.grad = x.grad + gx
+                    else:
+                        # A leaf owns its gradient: no broadcast view, no array shared
+                        # with another leaf (``a + b`` hands both the same gy).
+                        if not gx.flags.writeable or id(gx) in leaf_grads:
+                            gx = gx.copy()
+                        leaf_grads.add(id(gx))
+                        x.grad = gx
                 else:
                     if id(x) in fresh:
                         x.grad = x.grad + gx
