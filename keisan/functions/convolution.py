@@ -1,6 +1,17 @@
-"""2-D convolution as one GEMM over im2col windows."""
+"""2-D convolution as a batched GEMM over im2col windows.
+
+Layout: for each image the columns are (C*kh*kw, OH*OW), the natural order of the
+strided window view, so the im2col copy reads contiguous rows, the GEMM output
+W (F, C*kh*kw) @ col is already (N, F, OH*OW) = NCHW, and col2im reads
+contiguous rows too. No transposes of activations anywhere. With stride 1 the
+input gradient is a transposed convolution (one GEMM over windows of gy) instead
+of a GEMM into columns followed by col2im. Column buffers come from the
+workspace pool and go back when the Function is freed.
+"""
+from keisan.backend import get_array_module
 from keisan.core.function import Function
 from keisan.kernels import accumulate_windows, conv_output_size, pair, windows
+from keisan.kernels.workspace import workspace
 
 
 def check_conv_args(where, x, w, stride, pad):
@@ -42,31 +53,56 @@ class Convolution2D(Function):
         if b is not None and b.shape != (f,):
             raise ValueError('convolution_2d: b of shape %s does not match W of shape %s '
                              '(expected (%d,))' % (b.shape, w.shape, f))
-        # Rows (N, OH, OW), columns (C, kh, kw): one copy of the strided window view.
-        self.col = windows(x, w.shape[2], w.shape[3], self.stride, self.pad) \
-            .transpose(0, 4, 5, 1, 2, 3).reshape(n * oh * ow, -1)
+        xp = get_array_module(x)
+        view = windows(x, w.shape[2], w.shape[3], self.stride, self.pad)  # (N,C,kh,kw,OH,OW)
+        self.col = workspace.take(xp, (n, view[0, :, :, :, 0, 0].size, oh * ow), x.dtype)
+        xp.copyto(self.col.reshape(view.shape), view)                      # the one copy
         self.w_mat = w.reshape(f, -1)
         self.x_shape, self.w_shape, self.has_bias = x.shape, w.shape, b is not None
-        y = self.col @ self.w_mat.T
+        y = xp.matmul(self.w_mat, self.col)                                # (N, F, OH*OW)
         if b is not None:
-            y += b
-        return y.reshape(n, oh, ow, f).transpose(0, 3, 1, 2)
+            y += b[:, None]
+        return y.reshape(n, f, oh, ow)
 
     def backward(self, gy):
         n, f, oh, ow = gy.shape
-        gy_mat = gy.transpose(0, 2, 3, 1).reshape(-1, f)
+        xp = get_array_module(gy)
+        gy3 = gy.reshape(n, f, oh * ow)
         need = self.needs_input_grad
         gx = gw = gb = None
         if need[1]:
-            gw = (gy_mat.T @ self.col).reshape(self.w_shape)
+            gw = xp.matmul(gy3, self.col.transpose(0, 2, 1)).sum(axis=0).reshape(self.w_shape)
         if self.has_bias and need[2]:
-            gb = gy_mat.sum(axis=0)
+            gb = gy3.sum(axis=(0, 2))
         if need[0]:
-            _, c, kh, kw = self.w_shape
-            gcol = (gy_mat @ self.w_mat).reshape(n, oh, ow, c, kh, kw)
-            gx = accumulate_windows(gcol.transpose(0, 3, 4, 5, 1, 2), self.x_shape,
-                                    self.stride, self.pad)
+            gx = self._input_grad(xp, gy)
         return (gx, gw, gb) if self.has_bias else (gx, gw)
+
+    def _input_grad(self, xp, gy):
+        n, f, oh, ow = gy.shape
+        _, c, kh, kw = self.w_shape
+        (s_y, s_x), (p_y, p_x) = pair(self.stride), pair(self.pad)
+        if (s_y, s_x) == (1, 1) and p_y < kh and p_x < kw:
+            # dx = gy (padded by k-1-pad) correlated with the flipped, transposed filters.
+            w_t = self.w_mat.reshape(self.w_shape)[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
+            view = windows(gy, kh, kw, 1, (kh - 1 - p_y, kw - 1 - p_x))  # (N,F,kh,kw,H,W)
+            h, w = self.x_shape[2:]
+            cols = workspace.take(xp, (n, f * kh * kw, h * w), gy.dtype)
+            xp.copyto(cols.reshape(view.shape), view)
+            gx = xp.matmul(w_t.reshape(c, -1), cols).reshape(self.x_shape)
+            workspace.give(cols)
+            return gx
+        gcol = workspace.take(xp, (n, c * kh * kw, oh * ow), gy.dtype)
+        xp.matmul(self.w_mat.T, gy.reshape(n, f, oh * ow), out=gcol)
+        gx = accumulate_windows(gcol.reshape(n, c, kh, kw, oh, ow), self.x_shape,
+                                self.stride, self.pad)
+        workspace.give(gcol)
+        return gx
+
+    def __del__(self):
+        col = self.__dict__.get('col')
+        if col is not None:
+            workspace.give(col)
 
 
 def convolution_2d(x, W, b=None, stride=1, pad=0):

@@ -36,6 +36,18 @@ class _Pooling2D(Function):
         n, c = x.shape[:2]
         return view.transpose(0, 1, 4, 5, 2, 3).reshape(n, c, oh, ow, self.kh * self.kw)
 
+    def _tiles(self, x):
+        """For non-overlapping windows without padding: a (N, C, OH, kh, OW, kw) *view*
+        of x (trailing rows/columns that fit no window are left out), else None."""
+        if self.stride != (self.kh, self.kw) or self.pad != (0, 0) or x.ndim != 4:
+            return None
+        n, c, h, w = x.shape
+        oh, ow = h // self.kh, w // self.kw
+        if oh < 1 or ow < 1:
+            return None
+        self.x_shape = x.shape
+        return x[:, :, :oh * self.kh, :ow * self.kw].reshape(n, c, oh, self.kh, ow, self.kw)
+
     def _fold(self, gcols):
         """Adjoint of ``_windows``: (N, C, OH, OW, kh*kw) -> (N, C, H, W)."""
         n, c, oh, ow, _ = gcols.shape
@@ -55,17 +67,58 @@ class MaxPooling2D(_Pooling2D):
                              % (pad, ksize))
 
     def forward(self, x):
-        cols = self._windows(x, pad_value=-np.inf)
-        self.argmax = cols.argmax(axis=4)
         xp = get_array_module(x)
-        return xp.take_along_axis(cols, self.argmax[..., None], axis=4)[..., 0]
+        self.tiles = self._tiles(x)
+        if self.tiles is not None:
+            # Fast path: a running maximum over the kh*kw strided views of the window
+            # positions (NumPy's max over two strided axes is ~30x slower).
+            t = self.tiles
+            y = xp.maximum(t[:, :, :, 0, :, 0], t[:, :, :, 0, :, 1]) if self.kw > 1 \
+                else t[:, :, :, 0, :, 0].copy()
+            for i in range(self.kh):
+                for j in range(2 if i == 0 else 0, self.kw):
+                    xp.maximum(y, t[:, :, :, i, :, j], out=y)
+            self.y = y
+            return y
+        cols = self._windows(x, pad_value=-np.inf)
+        self._argmax = cols.argmax(axis=4)
+        return xp.take_along_axis(cols, self._argmax[..., None], axis=4)[..., 0]
+
+    @property
+    def argmax(self):
+        """Index of the max within each window, row-major over (kh, kw): (N, C, OH, OW)."""
+        if self.tiles is None:
+            return self._argmax
+        xp = get_array_module(self.y)
+        n, c, oh, _, ow, _ = self.tiles.shape
+        return self.tiles.transpose(0, 1, 2, 4, 3, 5).reshape(n, c, oh, ow, -1).argmax(axis=4)
 
     def backward(self, gy):
         xp = get_array_module(gy)
+        if self.tiles is not None:
+            return self._backward_tiles(xp, gy)
         k = self.kh * self.kw
         gcols = xp.zeros((gy.size, k), gy.dtype)
-        gcols[xp.arange(gy.size), self.argmax.ravel()] = gy.ravel()
+        gcols[xp.arange(gy.size), self._argmax.ravel()] = gy.ravel()
         return self._fold(gcols.reshape(gy.shape + (k,)))
+
+    def _backward_tiles(self, xp, gy):
+        """Route gy to the first maximal element of each window (row-major), like argmax,
+        by visiting the kh*kw window positions in order: a few elementwise passes."""
+        gx = xp.zeros(self.x_shape, gy.dtype)
+        n, c, oh, kh, ow, kw = self.tiles.shape
+        g_tiles = gx[:, :, :oh * kh, :ow * kw].reshape(self.tiles.shape)   # a view of gx
+        taken = None
+        for i in range(kh):
+            for j in range(kw):
+                hit = self.tiles[:, :, :, i, :, j] == self.y
+                if taken is None:
+                    taken = hit
+                else:
+                    hit &= ~taken
+                    taken |= hit
+                xp.multiply(gy, hit, out=g_tiles[:, :, :, i, :, j])
+        return gx
 
 
 class AveragePooling2D(_Pooling2D):
@@ -73,12 +126,29 @@ class AveragePooling2D(_Pooling2D):
     label = 'average_pooling_2d'
 
     def forward(self, x):
-        y = self._windows(x, pad_value=0).mean(axis=4)
-        return y.astype(x.dtype, copy=False) if x.dtype.kind == 'f' else y
+        tiles = self._tiles(x)
+        self.fast = tiles is not None
+        if not self.fast:
+            y = self._windows(x, pad_value=0).mean(axis=4)
+            return y.astype(x.dtype, copy=False) if x.dtype.kind == 'f' else y
+        # Sum of the kh*kw strided position views (a reduction over them is slow).
+        y = tiles[:, :, :, 0, :, 0].astype(x.dtype if x.dtype.kind == 'f' else np.float64)
+        for i in range(self.kh):
+            for j in range(1 if i == 0 else 0, self.kw):
+                y += tiles[:, :, :, i, :, j]
+        y /= self.kh * self.kw
+        return y
 
     def backward(self, gy):
         xp = get_array_module(gy)
         k = self.kh * self.kw
+        if self.fast:
+            gx = xp.zeros(self.x_shape, gy.dtype)
+            n, c, oh, ow = gy.shape
+            g_tiles = gx[:, :, :oh * self.kh, :ow * self.kw].reshape(
+                n, c, oh, self.kh, ow, self.kw)
+            g_tiles[...] = (gy / k)[:, :, :, None, :, None]
+            return gx
         gcols = xp.broadcast_to((gy / k)[..., None], gy.shape + (k,))
         return self._fold(gcols)
 

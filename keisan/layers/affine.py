@@ -6,7 +6,8 @@ class Affine:
     """out = x @ W + b with W (in_size, out_size), b (out_size,).
 
     Input of more than two axes is flattened to (N, -1); ``backward`` returns dx
-    in the original shape and fills ``dW`` and ``db``.
+    in the original shape and fills ``dW`` and ``db``. ``compute_dx = False``
+    skips dx (``backward`` returns None): the networks set it on their first layer.
     """
 
     def __init__(self, W, b):
@@ -16,6 +17,7 @@ class Affine:
         self.original_x_shape = None
         self.dW = None
         self.db = None
+        self.compute_dx = True
 
     def forward(self, x):
         self._fn = Linear()
@@ -24,5 +26,6 @@ class Affine:
         return out
 
     def backward(self, dout):
+        self._fn.needs_input_grad = (self.compute_dx, True, True)
         dx, self.dW, self.db = self._fn.backward(dout)
         return dx

@@ -6,8 +6,11 @@ from keisan.functions.pooling import MaxPooling2D
 class Convolution:
     """Convolution with W (FN, C, FH, FW) and b (FN,); x (N, C, H, W) -> (N, FN, OH, OW).
 
-    Keeps the book's attributes: ``x``, ``col`` (im2col rows), ``col_W``
-    (W as a (C*FH*FW, FN) matrix), and fills ``dW``, ``db`` on backward.
+    Keeps the book's attributes: ``x``, ``col`` (the im2col matrix in the book's
+    (N*OH*OW, C*FH*FW) layout, built on access), ``col_W`` (W as a (C*FH*FW, FN)
+    matrix), and fills ``dW``, ``db`` on backward. ``compute_dx = False`` skips
+    dx and its col2im (``backward`` returns None): the networks set it on their
+    first layer, whose input is data.
     """
 
     def __init__(self, W, b, stride=1, pad=0):
@@ -16,18 +19,27 @@ class Convolution:
         self.stride = stride
         self.pad = pad
         self.x = None
-        self.col = None
         self.col_W = None
         self.dW = None
         self.db = None
+        self.compute_dx = True
+        self._fn = None
+
+    @property
+    def col(self):
+        if self._fn is None:
+            return None
+        col = self._fn.col                      # (N, C*FH*FW, OH*OW) in the Function
+        return col.transpose(0, 2, 1).reshape(-1, col.shape[1])
 
     def forward(self, x):
         self._fn = Convolution2D(self.stride, self.pad)
         out = self._fn.forward(x, self.W, self.b)
-        self.x, self.col, self.col_W = x, self._fn.col, self._fn.w_mat.T
+        self.x, self.col_W = x, self._fn.w_mat.T
         return out
 
     def backward(self, dout):
+        self._fn.needs_input_grad = (self.compute_dx, True, True)
         dx, self.dW, self.db = self._fn.backward(dout)
         return dx
 
@@ -41,13 +53,18 @@ class Pooling:
         self.stride = stride
         self.pad = pad
         self.x = None
-        self.arg_max = None
+        self._fn = None
 
     def forward(self, x):
         self._fn = MaxPooling2D((self.pool_h, self.pool_w), self.stride, self.pad)
         out = self._fn.forward(x)
-        self.x, self.arg_max = x, self._fn.argmax
+        self.x = x
         return out
+
+    @property
+    def arg_max(self):
+        """Index of each window's max (the book's attribute), computed on access."""
+        return None if self._fn is None else self._fn.argmax.reshape(-1)
 
     def backward(self, dout):
         return self._fn.backward(dout)

@@ -58,6 +58,8 @@ class LayerFunction(Function):
         return self.layer.forward(x)
 
     def backward(self, gy):
+        if hasattr(self.layer, 'compute_dx'):
+            self.layer.compute_dx = self.needs_input_grad[0]
         gx = self.layer.backward(gy)
         return (gx,) + tuple(getattr(self.layer, 'd' + name)
                              for name in layer_param_names(self.layer))
@@ -109,6 +111,9 @@ class BookNetwork(Link):
                     raise RuntimeError('%s: layer %s holds a %s that is not in params'
                                        % (type(self).__name__, type(layer).__name__, attr))
                 self._slots[key] = (layer, attr)
+        first = self.layer_list()[0]
+        if hasattr(first, 'compute_dx'):
+            first.compute_dx = False    # its input is data: skip dx (and col2im)
         for i, layer in enumerate(self.batchnorm_layers(), 1):
             if layer.running_mean is None:
                 size = layer.gamma.shape[0]
