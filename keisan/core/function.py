@@ -45,13 +45,21 @@ class Function:
     needs_input_grad = _ALL_TRUE
 
     def __call__(self, *inputs):
-        variables = [x if isinstance(x, Variable) else self._constant(x) for x in inputs]
-        xs = [v.data for v in variables]
-        if len(xs) > 1 and not all(isinstance(a, np.ndarray) for a in xs):
+        # One pass over the inputs: this runs for every operation, so it stays lean.
+        variables, xs, needs, on_cpu = [], [], [], True
+        for x in inputs:
+            if not isinstance(x, Variable):
+                x = self._constant(x)
+            variables.append(x)
+            xs.append(x.data)
+            needs.append(x.requires_grad)
+            if on_cpu and not isinstance(x.data, np.ndarray):
+                on_cpu = False
+        if not on_cpu and len(xs) > 1:
             _check_same_device(self, xs)
-        record = config.enable_backprop and any(v.requires_grad for v in variables)
+        record = config.enable_backprop and True in needs
         if record:
-            self.needs_input_grad = tuple(v.requires_grad for v in variables)
+            self.needs_input_grad = tuple(needs)
         ys = self.forward(*xs)
         multiple = isinstance(ys, tuple)
         if not multiple:
@@ -60,7 +68,7 @@ class Function:
                             else np.asarray(y),  # NumPy reductions return scalars
                             requires_grad=record) for y in ys]
         if record:
-            self.generation = max(v.generation for v in variables)
+            self.generation = max([v.generation for v in variables])
             for y in outputs:
                 y.set_creator(self)
             self.inputs = tuple(variables)

@@ -120,7 +120,9 @@ class Variable:
         push(self.creator)
         while heap:
             f = heapq.heappop(heap)[2]
-            gys = f.output_grads()
+            outs = f.outputs
+            y = outs[0]() if len(outs) == 1 else None
+            gys = (y.grad,) if y is not None and y.grad is not None else f.output_grads()
             gxs = f.backward(*gys)
             if not isinstance(gxs, tuple):
                 gxs = (gxs,)

@@ -11,7 +11,6 @@ arrays in place, so ``params``, the layers and the Parameters always agree:
     grads = net.gradient(x, t); opt.update(net.params, grads)   # book style
     loss = net.forward_loss(x, t); loss.backward(); opt.update() # define-by-run
 """
-import copy
 from collections import OrderedDict
 
 import numpy as np
@@ -46,7 +45,9 @@ class LayerFunction(Function):
     """
 
     def __init__(self, layer, train_flg):
-        self.layer, self.train_flg = copy.copy(layer), train_flg
+        clone = object.__new__(type(layer))     # a shallow copy, ~10x cheaper than copy.copy
+        clone.__dict__.update(layer.__dict__)
+        self.layer, self.train_flg = clone, train_flg
 
     @property
     def label(self):
@@ -111,6 +112,12 @@ class BookNetwork(Link):
                     raise RuntimeError('%s: layer %s holds a %s that is not in params'
                                        % (type(self).__name__, type(layer).__name__, attr))
                 self._slots[key] = (layer, attr)
+        # Each layer with the Parameters it takes, in order, for the graph view.
+        params = self.params_by_key()
+        slot_key = {(id(layer), attr): key for key, (layer, attr) in self._slots.items()}
+        self._layer_params = [(layer, [params[slot_key[id(layer), attr]]
+                                       for attr in layer_param_names(layer)])
+                              for layer in self.layer_list()]
         first = self.layer_list()[0]
         if hasattr(first, 'compute_dx'):
             first.compute_dx = False    # its input is data: skip dx (and col2im)
@@ -174,11 +181,15 @@ class BookNetwork(Link):
             grads[key] = grad
         return grads
 
-    def numerical_gradient(self, x, t):
-        """Central-difference gradients of ``loss`` for every key of ``params`` (slow)."""
+    def numerical_gradient(self, x, t, h=1e-4):
+        """Central-difference gradients of ``loss`` for every key of ``params`` (slow).
+
+        ``h`` is the book's 1e-4 by default; deep ReLU networks in float64 check
+        more reliably with 1e-6 (a larger step pushes some units across 0).
+        """
         def loss_w(_):
             return self.loss(x, t, train_flg=True)
-        return {key: gradient_check.numerical_gradient(loss_w, self.params[key])
+        return {key: gradient_check.numerical_gradient(loss_w, self.params[key], h=h)
                 for key in self.params}
 
     def save_params(self, file_name='params.npz'):
@@ -198,10 +209,8 @@ class BookNetwork(Link):
         """Scores as a Variable, recorded in the graph (training behaviour follows
         ``config.train`` and ``self.training``)."""
         train = config.train and self.training
-        params = {id(p.data): p for p in self.params_by_key().values()}
-        for layer in self.layer_list():
-            inputs = [params[id(getattr(layer, attr))] for attr in layer_param_names(layer)]
-            x = LayerFunction(layer, train)(x, *inputs)
+        for layer, params in self._layer_params:
+            x = LayerFunction(layer, train)(x, *params)
         return x
 
     def forward_loss(self, x, t):
