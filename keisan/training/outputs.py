@@ -1,0 +1,125 @@
+"""Files of a training run: metrics (CSV/JSON), learning curves, NumPy RNG state.
+
+Every file is written to a temporary name in the same directory and renamed
+over the old one, so a run killed at any moment leaves complete files behind.
+"""
+import csv
+import io
+import json
+import os
+import sys
+import tempfile
+
+import numpy as np
+
+__all__ = ['METRICS', 'write_text_atomic', 'write_json_atomic', 'write_metrics',
+           'plot_curves', 'encode_random_state', 'decode_random_state']
+
+#: Columns of metrics.csv / keys of each history entry, in order. ``train_loss`` is
+#: the mean of the epoch's mini-batch losses; ``train_eval_loss`` the test-mode
+#: loss on the training sample (comparable with ``test_loss``).
+METRICS = ('epoch', 'train_loss', 'train_acc', 'test_loss', 'test_acc', 'seconds', 'lr',
+           'train_eval_loss')
+
+
+def write_text_atomic(path, text):
+    """Write ``text`` to ``path`` via a temporary file and ``os.replace``."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix='.tmp-')
+    try:
+        with os.fdopen(fd, 'w', encoding='utf-8', newline='') as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def write_json_atomic(path, obj):
+    write_text_atomic(path, json.dumps(obj, indent=2) + '\n')
+
+
+def write_metrics(directory, history):
+    """Rewrite ``metrics.csv`` and ``metrics.json`` from the list of per-epoch dicts."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=METRICS, extrasaction='ignore', lineterminator='\n')
+    writer.writeheader()
+    writer.writerows(history)
+    write_text_atomic(os.path.join(directory, 'metrics.csv'), buf.getvalue())
+    write_json_atomic(os.path.join(directory, 'metrics.json'), history)
+
+
+_notified = set()
+
+
+def notice_once(key, message):
+    """Print a one-line notice to stderr the first time ``key`` is seen."""
+    if key not in _notified:
+        _notified.add(key)
+        print(message, file=sys.stderr)
+
+
+def plot_curves(path, history):
+    """Save loss and accuracy vs epoch (train and test) as a PNG; False without matplotlib.
+
+    Uses matplotlib's Agg canvas directly (no pyplot), so it never changes the
+    backend of an interactive session and needs no display.
+    """
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+        from matplotlib.ticker import MaxNLocator
+    except ImportError:
+        notice_once('matplotlib', 'keisan: matplotlib is not installed; skipping curves.png '
+                    "(pip install 'keisan[train]')")
+        return False
+    epochs = [h['epoch'] for h in history]
+    fig = Figure(figsize=(10, 4))
+    FigureCanvasAgg(fig)
+    for ax, key, title in ((fig.add_subplot(1, 2, 1), 'loss', 'loss'),
+                           (fig.add_subplot(1, 2, 2), 'acc', 'accuracy')):
+        ax.plot(epochs, [h['train_' + key] for h in history], 'o-', label='train')
+        ax.plot(epochs, [h['test_' + key] for h in history], 's--', label='test')
+        ax.set_xlabel('epoch')
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel(title)
+        ax.grid(True, alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix='.tmp-', suffix='.png')
+    os.close(fd)
+    try:
+        fig.savefig(tmp, format='png', dpi=100)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    return True
+
+
+def encode_random_state(prefix='random/'):
+    """``np.random.get_state()`` (MT19937) as .npz-friendly arrays (dropout draws from it)."""
+    name, keys, pos, has_gauss, cached_gaussian = np.random.get_state()
+    if name != 'MT19937':
+        raise ValueError('unsupported global bit generator %r' % name)
+    return {prefix + 'keys': np.asarray(keys, dtype=np.uint32),
+            prefix + 'pos': np.array(pos, dtype=np.int64),
+            prefix + 'has_gauss': np.array(has_gauss, dtype=np.int64),
+            prefix + 'cached_gaussian': np.array(cached_gaussian, dtype=np.float64)}
+
+
+def decode_random_state(arrays, prefix='random/'):
+    """The tuple for ``np.random.set_state`` from what :func:`encode_random_state` wrote."""
+    try:
+        keys = np.asarray(arrays[prefix + 'keys'], dtype=np.uint32)
+        state = ('MT19937', keys, int(arrays[prefix + 'pos']),
+                 int(arrays[prefix + 'has_gauss']), float(arrays[prefix + 'cached_gaussian']))
+    except KeyError as e:
+        raise ValueError('missing %s' % e) from None
+    if keys.shape != (624,):
+        raise ValueError('%skeys must hold 624 values, got shape %s' % (prefix, keys.shape))
+    return state

@@ -1,0 +1,459 @@
+"""Trainer: the book's ``common/trainer.py`` with real epochs, metrics files and exact resume.
+
+    trainer = Trainer(network, x_train, t_train, x_test, t_test, epochs=5,
+                      mini_batch_size=100, optimizer='Adam',
+                      optimizer_param={'lr': 0.001}, out='runs/demo', seed=0)
+    history = trainer.train()        # one dict per epoch, also in runs/demo/metrics.*
+
+Differences from the book's Trainer:
+
+* an epoch is one pass over the training set in a new shuffled order
+  (:class:`keisan.datasets.DataLoader`), not ``train_size / batch_size`` draws with
+  replacement; the last batch may be smaller (``drop_last=False``, the default);
+* evaluation happens at the *end* of every epoch, in test mode (dropout off,
+  batch norm on its running statistics), on the full test set or its first
+  ``evaluate_sample_num_per_epoch`` examples, and on as many training examples
+  (evenly spaced through the training set, the same ones every epoch);
+* ``mode='autograd'`` trains through the define-by-run graph
+  (``forward_loss`` / ``backward`` / ``optimizer.update()``) instead of
+  ``network.gradient``; both update the same arrays;
+* with ``out``, every epoch rewrites ``model.npz``, ``checkpoint.npz``,
+  ``metrics.csv``, ``metrics.json`` and ``curves.png`` there, and
+  :meth:`Trainer.resume` continues an interrupted run bit for bit (on the CPU).
+"""
+import inspect
+import os
+import time
+
+import numpy as np
+
+from keisan import backend, serializers
+from keisan import optimizers as _optimizers
+from keisan.datasets import DataLoader
+from keisan.training import outputs
+
+__all__ = ['Trainer', 'evaluate_network', 'CHECKPOINT_FILE']
+
+CHECKPOINT_FILE = 'checkpoint.npz'
+_CHECKPOINT_VERSION = 1
+MODES = ('book', 'autograd')
+HISTORY_KEYS = outputs.METRICS
+
+
+def _loss_takes_train_flg(network):
+    try:
+        return 'train_flg' in inspect.signature(network.loss).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def model_state(network):
+    """``network.state_dict()`` (keisan networks: parameters and batch-norm statistics),
+    or the book's ``params`` dict for networks written outside keisan."""
+    if hasattr(network, 'state_dict'):
+        return network.state_dict()
+    return dict(network.params)
+
+
+def load_model_state(network, state):
+    """Copy ``state`` into the network in place; ValueError naming any mismatch."""
+    if hasattr(network, 'load_state_dict'):
+        network.load_state_dict(state)
+        return
+    params = network.params
+    problems = ['missing %s' % k for k in params if k not in state]
+    problems += ['unexpected %s' % k for k in state if k not in params]
+    problems += ['%s has shape %s in the file but %s in the model'
+                 % (k, state[k].shape, params[k].shape)
+                 for k in params if k in state and state[k].shape != params[k].shape]
+    if problems:
+        raise ValueError('; '.join(problems))
+    for key, value in state.items():
+        params[key][...] = value
+
+
+def evaluate_network(network, x, t, batch_size=100, index=None, to_device=None):
+    """Mean loss and accuracy of ``network`` on ``x[index], t[index]`` in test mode.
+
+    Args:
+        network: anything with the book's ``loss(x, t[, train_flg])`` and
+            ``accuracy(x, t)``.
+        x, t: data (N, ...) and labels (N,) or (N, C).
+        batch_size: examples per forward pass (bounds the memory used).
+        index: int array selecting the examples, or None for all of them.
+        to_device: optional function applied to each batch (e.g. ``cuda.to_gpu``).
+
+    Returns:
+        ``(loss, accuracy)`` as Python floats. The loss is ``network.loss`` with
+        ``train_flg=False`` (passed explicitly: DeepConvNet's default is True),
+        averaged over examples.
+    """
+    n = len(x) if index is None else len(index)
+    if n == 0:
+        raise ValueError('evaluate_network: no examples to evaluate')
+    with_flag = _loss_takes_train_flg(network)
+    total_loss, correct = 0.0, 0
+    for lo in range(0, n, batch_size):
+        sel = slice(lo, lo + batch_size) if index is None else index[lo:lo + batch_size]
+        xb, tb = x[sel], t[sel]
+        if to_device is not None:
+            xb, tb = to_device(xb), to_device(tb)
+        loss = network.loss(xb, tb, train_flg=False) if with_flag else network.loss(xb, tb)
+        total_loss += float(loss) * len(xb)
+        correct += int(round(float(network.accuracy(xb, tb)) * len(xb)))
+    return total_loss / n, correct / n
+
+
+class Trainer:
+    """Train a network for ``epochs`` epochs of mini-batch updates, evaluating after each.
+
+    Args:
+        network: a book-style network (``params``, ``gradient``, ``loss``,
+            ``accuracy``); for ``mode='autograd'`` also a Link with ``forward_loss``.
+        x_train, t_train: training data (N, ...) and labels (N,) or (N, C).
+        x_test, t_test: evaluation data and labels.
+        epochs: number of passes over the training data.
+        mini_batch_size: examples per update.
+        optimizer: a name for ``keisan.optimizers.get`` ('SGD', 'Adam', ...) or an
+            Optimizer instance (then ``optimizer_param`` is ignored).
+        optimizer_param: keyword arguments of the named optimizer (``lr`` works
+            for Adam too).
+        evaluate_sample_num_per_epoch: evaluate on the first this many test
+            examples (and as many training examples) instead of the whole test set.
+        verbose: print one line per epoch and the final test accuracy.
+        out: directory for model.npz, checkpoint.npz, metrics.csv/json, curves.png
+            (None: keep everything in memory only).
+        seed: seed of the shuffling (None: a fresh random order). Initial weights
+            and dropout masks come from ``np.random``: seed that yourself.
+        progress: show a tqdm bar per epoch (only when ``verbose``, and only on a
+            terminal; a notice is printed once if tqdm is missing).
+        mode: 'book' (``network.gradient`` + ``optimizer.update(params, grads)``)
+            or 'autograd' (``forward_loss`` + ``backward`` + ``optimizer.update()``).
+        resume: continue from ``out/checkpoint.npz`` (which must exist); see
+            :meth:`resume`.
+        device: None (follow the network's arrays), 'cpu' or 'gpu'. On 'gpu' the
+            batches are copied to the device; the network must already be there.
+        drop_last: skip the last, smaller batch of each epoch.
+        eval_batch_size: batch size of the evaluation passes (default
+            ``max(mini_batch_size, 100)``).
+
+    Attributes (as in the book): ``train_loss_list`` (loss of every step),
+    ``train_acc_list``, ``test_acc_list`` (per epoch), ``current_epoch``,
+    ``current_iter``, ``iter_per_epoch``, ``max_iter``; and ``history``: one
+    dict per epoch with ``epoch``, ``train_loss`` (mean of the epoch's
+    mini-batch losses, taken in training mode before each update),
+    ``train_acc``, ``test_loss``, ``test_acc``, ``seconds`` (wall time of the
+    epoch, evaluation included), ``lr`` and ``train_eval_loss`` (test-mode loss
+    on the training sample).
+    """
+
+    def __init__(self, network, x_train, t_train, x_test, t_test, epochs=20,
+                 mini_batch_size=100, optimizer='SGD', optimizer_param={'lr': 0.01},
+                 evaluate_sample_num_per_epoch=None, verbose=True, *, out=None, seed=None,
+                 progress=True, mode='book', resume=False, device=None, drop_last=False,
+                 eval_batch_size=None):
+        if mode not in MODES:
+            raise ValueError("Trainer: mode must be 'book' or 'autograd', got %r" % (mode,))
+        if len(x_train) != len(t_train) or len(x_test) != len(t_test):
+            raise ValueError('Trainer: data and labels differ in length (train %d/%d, '
+                             'test %d/%d)' % (len(x_train), len(t_train), len(x_test),
+                                              len(t_test)))
+        if len(x_train) == 0 or len(x_test) == 0:
+            raise ValueError('Trainer: the training and test sets must not be empty')
+        if int(epochs) != epochs or epochs < 0:
+            raise ValueError('Trainer: epochs must be a non-negative int, got %r' % (epochs,))
+        if mode == 'autograd' and not hasattr(network, 'forward_loss'):
+            raise TypeError("Trainer: mode='autograd' needs a network with forward_loss(x, t) "
+                            '(a keisan.models network), got %s' % type(network).__name__)
+        self.network = network
+        self.x_train, self.t_train = x_train, t_train
+        self.x_test, self.t_test = x_test, t_test
+        self.epochs = int(epochs)
+        self.batch_size = int(mini_batch_size)
+        self.evaluate_sample_num_per_epoch = evaluate_sample_num_per_epoch
+        self.verbose, self.progress, self.mode = verbose, progress, mode
+        self.out = os.fspath(out) if out is not None else None
+        self.seed = seed
+
+        if isinstance(optimizer, str):
+            self.optimizer = _optimizers.get(optimizer, **dict(optimizer_param or {}))
+        else:
+            self.optimizer = optimizer
+        if mode == 'autograd':
+            self.optimizer.setup(network)
+
+        if device is None:
+            xp = getattr(network, 'xp', np)
+            device = 'cpu' if xp is np else 'gpu'
+        if device not in ('cpu', 'gpu'):
+            raise ValueError("Trainer: device must be 'cpu' or 'gpu', got %r" % (device,))
+        self.device = device
+        self._to_device = None
+        if device == 'gpu':
+            from keisan import cuda     # lazy: CPU runs never touch CuPy
+            self._to_device = cuda.to_gpu
+        self.loader = DataLoader((x_train, t_train), self.batch_size, shuffle=True, seed=seed,
+                                 drop_last=drop_last, device=device)
+
+        # Evaluation samples: the first n test examples and n training examples
+        # spread evenly over the training set (fixed: no RNG, so resuming is exact).
+        self.train_size = len(x_train)
+        n_test = len(x_test)
+        if evaluate_sample_num_per_epoch is not None:
+            n_test = max(1, min(n_test, int(evaluate_sample_num_per_epoch)))
+        self._test_index = np.arange(n_test)
+        n_train = min(n_test, self.train_size)
+        self._train_index = np.arange(n_train) * self.train_size // n_train
+        self.eval_batch_size = int(eval_batch_size or max(self.batch_size, 100))
+
+        self.iter_per_epoch = len(self.loader)
+        self.max_iter = self.epochs * self.iter_per_epoch
+        self.current_iter = 0
+        self.current_epoch = 0
+        self.train_loss_list = []
+        self.train_acc_list = []
+        self.test_acc_list = []
+        self.history = []
+        self._random_state = None       # np.random state to restore when training resumes
+        if resume:
+            if self.out is None:
+                raise ValueError('Trainer: resume=True needs out= (the run directory)')
+            self.resume()
+
+    # ----- paths ----------------------------------------------------------------------
+    @property
+    def checkpoint_path(self):
+        """``out/checkpoint.npz`` (None without ``out``)."""
+        return None if self.out is None else os.path.join(self.out, CHECKPOINT_FILE)
+
+    # ----- training -------------------------------------------------------------------
+    def train_step(self, x_batch, t_batch):
+        """One update on a mini-batch; returns its loss (before the update) as a float."""
+        net = self.network
+        if self.mode == 'autograd':
+            net.cleargrads()
+            loss = net.forward_loss(x_batch, t_batch)
+            loss.backward()
+            self.optimizer.update()
+            value = float(loss.data)
+        else:
+            grads = net.gradient(x_batch, t_batch)
+            value = self._loss_of_gradient(x_batch, t_batch)
+            self.optimizer.update(net.params, grads)
+        self.train_loss_list.append(value)
+        self.current_iter += 1
+        return value
+
+    def _loss_of_gradient(self, x_batch, t_batch):
+        # keisan's networks keep the loss that gradient() just computed: reuse it
+        # rather than run a second forward pass (which would also draw new
+        # dropout masks). Other book-style networks get the book's extra pass.
+        net = self.network
+        last = getattr(net, 'last_layer', None)
+        if getattr(last, 'loss', None) is not None and hasattr(net, 'weight_decay'):
+            return float(last.loss) + float(net.weight_decay())
+        return float(net.loss(x_batch, t_batch))
+
+    def evaluate(self):
+        """Test-mode loss and accuracy on the evaluation samples, as a dict."""
+        kw = {'batch_size': self.eval_batch_size, 'to_device': self._to_device}
+        test_loss, test_acc = evaluate_network(self.network, self.x_test, self.t_test,
+                                               index=self._test_index, **kw)
+        train_loss, train_acc = evaluate_network(self.network, self.x_train, self.t_train,
+                                                 index=self._train_index, **kw)
+        return {'train_acc': train_acc, 'train_eval_loss': train_loss,
+                'test_loss': test_loss, 'test_acc': test_acc}
+
+    def train(self):
+        """Run the remaining epochs (all of them, or those after a resumed checkpoint).
+
+        Returns:
+            ``history``: a list with one dict of metrics per epoch.
+        """
+        if self._random_state is not None:
+            # Re-applied here so that anything drawn between resume() and train()
+            # (building other objects) cannot shift the dropout masks.
+            np.random.set_state(self._random_state)
+            self._random_state = None
+        if self.out is not None:
+            os.makedirs(self.out, exist_ok=True)
+        if self.mode == 'autograd':
+            self.network.train(True)      # Link.train: dropout/batch norm in training mode
+        if self.verbose and self.current_epoch >= self.epochs and self.current_epoch:
+            print('already trained for %d epochs (epochs=%d): nothing to do'
+                  % (self.current_epoch, self.epochs))
+        while self.current_epoch < self.epochs:
+            self._train_epoch()
+        if self.verbose and self.history:
+            print('=============== Final Test Accuracy ===============')
+            print('test acc: %.4f' % self.history[-1]['test_acc'])
+        return self.history
+
+    def _train_epoch(self):
+        epoch = self.current_epoch + 1
+        start = time.perf_counter()
+        bar = self._progress_bar(epoch)
+        loss_sum, steps, seen = 0.0, 0, 0
+        try:
+            for x_batch, t_batch in self.loader:
+                loss_sum += self.train_step(x_batch, t_batch)
+                steps += 1
+                seen += len(x_batch)
+                if bar is not None:
+                    rate = seen / max(time.perf_counter() - start, 1e-9)
+                    bar.set_postfix_str('loss=%.4f, %.0f img/s' % (loss_sum / steps, rate),
+                                        refresh=False)
+                    bar.update(1)
+        finally:
+            if bar is not None:
+                bar.close()
+        train_seconds = time.perf_counter() - start
+        record = {'epoch': epoch, 'train_loss': loss_sum / max(steps, 1)}
+        record.update(self.evaluate())
+        record['seconds'] = time.perf_counter() - start
+        record['lr'] = float(self.optimizer.lr)
+        record = {key: record[key] for key in HISTORY_KEYS}
+        self.history.append(record)
+        self.train_acc_list.append(record['train_acc'])
+        self.test_acc_list.append(record['test_acc'])
+        self.current_epoch = epoch
+        if self.out is not None:
+            self.save_outputs()
+        if self.verbose:
+            print('epoch %d/%d: train loss %.4f acc %.4f | test loss %.4f acc %.4f | '
+                  '%.2fs (%.0f img/s)' % (epoch, self.epochs, record['train_loss'],
+                                          record['train_acc'], record['test_loss'],
+                                          record['test_acc'], record['seconds'],
+                                          seen / max(train_seconds, 1e-9)))
+
+    def _progress_bar(self, epoch):
+        if not (self.progress and self.verbose):
+            return None
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            outputs.notice_once('tqdm', "keisan: tqdm is not installed; no progress bar "
+                                "(pip install 'keisan[train]')")
+            return None
+        # disable=None: tqdm turns itself off when stdout is not a terminal.
+        return tqdm(total=len(self.loader), desc='epoch %d/%d' % (epoch, self.epochs),
+                    unit='batch', leave=False, disable=None, dynamic_ncols=True)
+
+    # ----- files ----------------------------------------------------------------------
+    def save_outputs(self):
+        """Write model.npz, checkpoint.npz, metrics.csv/json and curves.png into ``out``."""
+        os.makedirs(self.out, exist_ok=True)
+        model = {k: backend.to_numpy(v) for k, v in model_state(self.network).items()}
+        serializers.write_npz_atomic(os.path.join(self.out, 'model.npz'), model)
+        self.save_checkpoint()
+        outputs.write_metrics(self.out, self.history)
+        if self.history:
+            outputs.plot_curves(os.path.join(self.out, 'curves.png'), self.history)
+
+    def checkpoint_arrays(self):
+        """Everything :meth:`resume` needs, as a flat dict of NumPy arrays.
+
+        Keys: ``model/<param>`` (parameters and batch-norm statistics),
+        ``optimizer/<key>`` (``t``, ``lr``, per-parameter moments),
+        ``loader/<key>`` (epoch, position, shuffling RNG), ``random/<key>``
+        (``np.random``'s MT19937 state), ``history/<metric>`` and ``trainer/<key>``.
+        """
+        arrays = {'trainer/version': np.array(_CHECKPOINT_VERSION),
+                  'trainer/epoch': np.array(self.current_epoch, dtype=np.int64),
+                  'trainer/iter': np.array(self.current_iter, dtype=np.int64),
+                  'trainer/optimizer': np.array(type(self.optimizer).__name__),
+                  'trainer/train_loss_list': np.array(self.train_loss_list, dtype=np.float64)}
+        for key, value in model_state(self.network).items():
+            arrays['model/' + key] = backend.to_numpy(value)
+        for key, value in self.optimizer.state_dict().items():
+            arrays['optimizer/' + key] = backend.to_numpy(value)
+        for key, value in self.loader.get_state().items():
+            arrays['loader/' + key] = np.asarray(value)
+        arrays.update(outputs.encode_random_state('random/'))
+        for key in HISTORY_KEYS:
+            arrays['history/' + key] = np.array([h[key] for h in self.history],
+                                                dtype=np.float64)
+        return arrays
+
+    def save_checkpoint(self, path=None):
+        """Write :meth:`checkpoint_arrays` to ``path`` (default ``out/checkpoint.npz``)
+        atomically: a run killed while writing keeps the previous checkpoint."""
+        path = path or self.checkpoint_path
+        if path is None:
+            raise ValueError('Trainer.save_checkpoint: no path and no out directory')
+        serializers.write_npz_atomic(path, self.checkpoint_arrays())
+        return path
+
+    def resume(self, path=None):
+        """Restore a checkpoint so that :meth:`train` continues the interrupted run.
+
+        Restores parameters and batch-norm statistics, the optimizer's step count,
+        learning rate and moments, the loader's position and shuffling RNG,
+        ``np.random``'s state (dropout) and the history, so the remaining epochs
+        reproduce an uninterrupted run bit for bit (on the CPU; cuDNN/CuPy kernels
+        and CuPy's own RNG are not covered). Build the network, data and optimizer
+        as for the original run, then ``trainer.resume(path).train()``.
+
+        Args:
+            path: a checkpoint file (default ``out/checkpoint.npz``).
+
+        Returns:
+            self.
+
+        Raises:
+            FileNotFoundError: no checkpoint at ``path``.
+            ValueError: the checkpoint does not fit (parameter shapes, optimizer,
+                data size or batch size); the message names what differs.
+        """
+        path = path or self.checkpoint_path
+        if path is None:
+            raise ValueError('Trainer.resume: no path and no out directory')
+        if not os.path.isfile(path):
+            raise FileNotFoundError('no checkpoint to resume from: %s does not exist' % path)
+        arrays = serializers.read_npz(path, 'Trainer.resume')
+        parts = {}
+        for key, value in arrays.items():
+            prefix, _, rest = key.partition('/')
+            parts.setdefault(prefix, {})[rest] = value
+        try:
+            trainer = parts.get('trainer', {})
+            if int(trainer.get('version', -1)) != _CHECKPOINT_VERSION:
+                raise ValueError('not a keisan Trainer checkpoint (version %r)'
+                                 % trainer.get('version'))
+            saved_opt = str(trainer['optimizer'])
+            if saved_opt != type(self.optimizer).__name__:
+                raise ValueError('it was written with optimizer %s, this run uses %s'
+                                 % (saved_opt, type(self.optimizer).__name__))
+            history = self._decode_history(parts.get('history', {}))
+            random_state = outputs.decode_random_state(arrays, 'random/')
+            # Each load checks everything before it changes anything.
+            load_model_state(self.network, parts.get('model', {}))
+            self.optimizer.load_state_dict(parts.get('optimizer', {}))
+            self.loader.set_state(parts.get('loader', {}))
+        except (KeyError, ValueError) as e:
+            raise ValueError('cannot resume from %s: %s' % (path, e)) from None
+        self.current_epoch = int(trainer['epoch'])
+        self.current_iter = int(trainer['iter'])
+        self.train_loss_list = [float(v) for v in trainer['train_loss_list']]
+        self.history = history
+        self.train_acc_list = [h['train_acc'] for h in history]
+        self.test_acc_list = [h['test_acc'] for h in history]
+        self._random_state = random_state
+        np.random.set_state(random_state)
+        if self.verbose:
+            print('resumed from %s after epoch %d' % (path, self.current_epoch))
+        return self
+
+    @staticmethod
+    def _decode_history(columns):
+        lengths = {len(columns[key]) for key in HISTORY_KEYS if key in columns}
+        missing = [key for key in HISTORY_KEYS if key not in columns]
+        if missing or len(lengths) > 1:
+            raise ValueError('incomplete history (missing %s)' % ', '.join(missing))
+        n = lengths.pop() if lengths else 0
+        history = []
+        for i in range(n):
+            record = {key: float(columns[key][i]) for key in HISTORY_KEYS}
+            record['epoch'] = int(record['epoch'])
+            history.append(record)
+        return history

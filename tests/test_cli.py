@@ -1,0 +1,196 @@
+"""The keisan command: train / evaluate / predict / gradcheck, and its error exits."""
+import json
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from keisan import backend, cli
+from keisan.datasets import FASHION_MNIST_CLASSES, load_fashion_mnist
+from keisan.training import MODELS, load_model
+
+FASHION_DIR = '/usr/share/datasets/fashion-mnist'
+needs_fashion = pytest.mark.skipif(not os.path.isdir(FASHION_DIR),
+                                   reason='Fashion-MNIST not installed (dataset-fashion-mnist)')
+
+TRAIN = ['train', '--model', 'two_layer', '--train-size', '1000', '--test-size', '500',
+         '--epochs', '1', '--no-progress', '--no-download']
+
+
+def train_two_layer(out, *extra):
+    return cli.main(TRAIN + ['--out', str(out)] + list(extra))
+
+
+def test_python_m_keisan_help():
+    result = subprocess.run([sys.executable, '-m', 'keisan', '--help'], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0
+    for command in ('train', 'evaluate', 'predict', 'gradcheck'):
+        assert command in result.stdout
+
+
+def test_default_lr():
+    assert cli.default_lr('adam') == cli.default_lr('adamw') == 0.001
+    assert cli.default_lr('sgd') == cli.default_lr('rmsprop') == 0.01
+
+
+# ----- the full workflow on real data ---------------------------------------------------------
+@needs_fashion
+def test_train_evaluate_predict_resume(tmp_path, capsys):
+    pil = pytest.importorskip('PIL.Image')
+    out = tmp_path / 'run'
+    assert train_two_layer(out) == 0
+    for name in ('model.npz', 'checkpoint.npz', 'metrics.csv', 'metrics.json', 'config.json'):
+        assert (out / name).is_file(), name
+    config = json.loads((out / 'config.json').read_text())
+    assert config['model'] == 'two_layer' and config['dataset'] == 'fashion-mnist'
+    assert config['optimizer'] == 'adam' and config['optimizer_params'] == {'lr': 0.001}
+    assert (config['train_size'], config['test_size'], config['seed']) == (1000, 500, 0)
+    assert config['model_args'] == {'input_size': 784, 'hidden_size': 100, 'output_size': 10}
+    history = json.loads((out / 'metrics.json').read_text())
+    assert len(history) == 1 and history[0]['test_acc'] > 0.3
+    capsys.readouterr()
+
+    assert cli.main(['evaluate', str(out), '--no-download']) == 0
+    text = capsys.readouterr().out
+    acc = float(re.search(r'test acc ([0-9.]+)', text).group(1))
+    assert 0.3 < acc <= 1.0
+    assert '10000 images' in text
+    for name in FASHION_MNIST_CLASSES:
+        assert name in text
+
+    # predict: a test image as a PNG, and the same image inverted (dark on light).
+    _, (x_test, _) = load_fashion_mnist(normalize=False, flatten=True, download=False)
+    image = x_test[0].reshape(28, 28)
+    pil.fromarray(image).save(tmp_path / 'img.png')
+    pil.fromarray(255 - image).save(tmp_path / 'inverted.png')
+    network, _ = load_model(str(out))
+    expected = FASHION_MNIST_CLASSES[int(network.predict(
+        (x_test[:1] / np.float32(255)).astype(np.float32)).argmax())]
+    assert cli.main(['predict', str(out), str(tmp_path / 'img.png'),
+                     str(tmp_path / 'inverted.png')]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == '%s: %s' % (tmp_path / 'img.png', expected)
+    assert lines[4].startswith('%s: %s' % (tmp_path / 'inverted.png', expected))
+    assert 'inverted' in lines[4]
+    probs = [float(line.split()[-1]) for line in lines[1:4]]
+    assert probs == sorted(probs, reverse=True) and 0 < sum(probs) <= 1.0 + 1e-6
+
+    # --resume continues the same run for a second epoch.
+    assert train_two_layer(out, '--epochs', '2', '--resume') == 0
+    history = json.loads((out / 'metrics.json').read_text())
+    assert [h['epoch'] for h in history] == [1, 2]
+    assert 'resumed from' in capsys.readouterr().out
+
+
+@needs_fashion
+def test_train_conv_autograd_with_weight_decay_hook(tmp_path):
+    out = tmp_path / 'conv'
+    assert cli.main(['train', '--model', 'simple_conv', '--train-size', '100', '--test-size',
+                     '50', '--epochs', '1', '--batch-size', '50', '--weight-decay', '1e-4',
+                     '--optimizer', 'momentum', '--mode', 'autograd', '--no-progress',
+                     '--no-download', '--out', str(out)]) == 0
+    config = json.loads((out / 'config.json').read_text())
+    assert config['weight_decay_hook'] is True and config['mode'] == 'autograd'
+    assert config['optimizer_params'] == {'lr': 0.01}
+    network, _ = load_model(str(out))
+    assert network.params['W1'].shape == (30, 1, 5, 5)
+
+
+@needs_fashion
+def test_incompatible_checkpoint(tmp_path, capsys):
+    out = tmp_path / 'run'
+    assert train_two_layer(out) == 0
+    capsys.readouterr()
+    code = cli.main(['train', '--model', 'mlp', '--train-size', '1000', '--test-size', '500',
+                     '--no-progress', '--no-download', '--out', str(out), '--resume'])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert 'W2' in err and 'shape' in err and 'Traceback' not in err
+    # model.npz that does not fit config.json: evaluate names the parameter.
+    config = json.loads((out / 'config.json').read_text())
+    config['model_args']['hidden_size'] = 50
+    (out / 'config.json').write_text(json.dumps(config))
+    assert cli.main(['evaluate', str(out), '--no-download']) == 2
+    assert 'W1' in capsys.readouterr().err
+
+
+# ----- gradcheck --------------------------------------------------------------------------------
+@pytest.mark.parametrize('model', list(MODELS))
+def test_gradcheck(model, capsys):
+    assert cli.main(['gradcheck', '--model', model]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    diffs = [line for line in lines if re.fullmatch(r'\w+:\d\.\de[-+]\d+', line)]
+    assert diffs and diffs[0].startswith('W1:')
+    assert all(float(line.split(':')[1]) <= 1e-6 for line in diffs)
+
+
+def test_gradcheck_reports_a_wrong_gradient(monkeypatch, capsys):
+    from keisan.models import TwoLayerNet
+    monkeypatch.setattr(TwoLayerNet, 'gradient', lambda self, x, t: {
+        key: np.ones_like(value) for key, value in self.params.items()})
+    assert cli.main(['gradcheck', '--model', 'two_layer']) == 1
+    assert 'FAILED' in capsys.readouterr().err
+
+
+# ----- error exits --------------------------------------------------------------------------------
+def test_unknown_model_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(['train', '--model', 'resnet'])
+    assert info.value.code == 2
+    assert 'invalid choice' in capsys.readouterr().err
+
+
+def test_missing_directory_and_files(tmp_path, capsys):
+    assert cli.main(['evaluate', str(tmp_path / 'nowhere')]) == 2
+    assert 'no such directory' in capsys.readouterr().err
+    assert cli.main(['predict', str(tmp_path), 'x.png']) == 2
+    assert 'config.json' in capsys.readouterr().err
+    (tmp_path / 'config.json').write_text(json.dumps({'model': 'two_layer'}))
+    assert cli.main(['evaluate', str(tmp_path)]) == 2
+    assert 'model.npz' in capsys.readouterr().err
+
+
+def test_resume_without_checkpoint(tmp_path, capsys):
+    assert cli.main(['train', '--model', 'two_layer', '--out', str(tmp_path), '--resume']) == 2
+    err = capsys.readouterr().err
+    assert 'no checkpoint' in err and 'Traceback' not in err
+
+
+def test_missing_data(tmp_path, monkeypatch, capsys):
+    from keisan.datasets import mnist
+    monkeypatch.setattr(mnist, 'SYSTEM_DATA_DIRS', {})
+    code = cli.main(['train', '--model', 'two_layer', '--dataset', 'mnist', '--no-download',
+                     '--data-dir', str(tmp_path), '--out', str(tmp_path / 'run')])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert 'MNIST' in err and 'not found' in err
+
+
+def test_bad_image(tmp_path, capsys):
+    from keisan.models import TwoLayerNet
+    from keisan.serializers import save_npz
+    pytest.importorskip('PIL')
+    run = tmp_path / 'run'
+    run.mkdir()
+    (run / 'config.json').write_text(json.dumps({
+        'model': 'two_layer', 'dataset': 'fashion-mnist',
+        'model_args': {'input_size': 784, 'hidden_size': 10, 'output_size': 10}}))
+    save_npz(str(run / 'model.npz'), TwoLayerNet(784, 10, 10))
+    bad = tmp_path / 'bad.png'
+    bad.write_bytes(b'this is not a PNG')
+    assert cli.main(['predict', str(run), str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert str(bad) in err and 'Traceback' not in err
+    assert cli.main(['predict', str(run), str(tmp_path / 'missing.png')]) == 2
+    assert 'missing.png' in capsys.readouterr().err
+
+
+@pytest.mark.skipif(backend.cupy_available(), reason='a GPU is available here')
+def test_gpu_unavailable_fails_cleanly(tmp_path, capsys):
+    assert cli.main(['train', '--model', 'two_layer', '--device', 'gpu',
+                     '--out', str(tmp_path)]) == 2
+    assert 'CuPy' in capsys.readouterr().err
