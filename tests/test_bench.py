@@ -1,0 +1,92 @@
+"""Smoke tests of the CPU benchmarks in bench/ (marked ``bench``: deselected by default).
+
+    python -m pytest -m bench tests/test_bench.py
+
+They run the scripts on a tiny budget (one thread, a few samples) and check
+the shape of the output, not the numbers. Two cheap unmarked tests guard the
+rules the benchmark relies on: keisan never imports torch, and ``--write``
+keeps the report's "## Optimization log" section verbatim.
+"""
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(ROOT, 'bench')
+FASHION_DIR = '/usr/share/datasets/fashion-mnist'
+
+
+def run_script(name, *args, timeout=600):
+    proc = subprocess.run([sys.executable, os.path.join(BENCH, name)] + list(args),
+                          capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout
+
+
+RATIO_ROW = r'%s\s+(\S+)\s+(\S+)\s+(\S+)\s+(\d+\.\d\d)\s+(\d+\.\d\d)\s+\d+%%'
+
+
+@pytest.mark.bench
+def test_bench_cpu_quick_two_layer():
+    pytest.importorskip('torch')
+    out = run_script('bench_cpu.py', '--quick', '--only', 'two_layer', '--repeat', '3',
+                     '--threads', '1')
+    assert '=== 1 thread(s) ===' in out
+    assert 'keisan book API (ms)' in out and 'ratio dbr/torch' in out
+    assert re.search(r'two_layer\s.*\s+ok\s*$', out, re.M), out       # correctness guard
+    row = re.search(RATIO_ROW % re.escape('train two_layer (batch 100)'), out)
+    assert row, out
+    book, dbr, torch_ms = (float(v) for v in row.groups()[:3])
+    assert book > 0 and dbr > 0 and torch_ms > 0
+    assert 'OPENBLAS_NUM_THREADS=1' in out and 'torch.get_num_threads() = 1' in out
+    assert 'infer' not in out and 'op sum' not in out        # --only two_layer
+
+
+@pytest.mark.bench
+def test_bench_cpu_ops_and_memory():
+    pytest.importorskip('torch')
+    out = run_script('bench_cpu.py', '--quick', '--only', 'ops,memory', '--repeat', '2',
+                     '--threads', '1')
+    assert re.search(r'op sum\(x\*x\).*\s-\s+\S+\s+\S+\s+-\s+\d+\.\d\d', out), out
+    assert 'op sum(a@b), 100x100' in out
+    for framework in ('keisan-book', 'keisan-dbr', 'torch'):
+        assert re.search(r'^%s\s+\d+\.\d' % framework, out, re.M), out
+
+
+@pytest.mark.bench
+def test_time_to_accuracy_tiny():
+    pytest.importorskip('torch')
+    if not os.path.isdir(FASHION_DIR):
+        pytest.skip('Fashion-MNIST is not installed in %s' % FASHION_DIR)
+    out = run_script('time_to_accuracy.py', '--quick', '--threads', '1', '--train-size', '500',
+                     '--test-size', '500', '--target', '0.3', '--max-epochs', '2',
+                     '--eval-every', '5')
+    assert 'keisan (book API)' in out and 'PyTorch' in out
+    assert re.search(r'^ratio keisan/torch\s.*\d+\.\d\d', out, re.M) or 'not reached' in out
+
+
+def test_keisan_does_not_import_torch():
+    code = ('import sys, keisan, keisan.models, keisan.optimizers, keisan.datasets; '
+            'sys.exit("torch" in sys.modules)')
+    assert subprocess.run([sys.executable, '-c', code], cwd=ROOT).returncode == 0
+
+
+def test_write_keeps_optimization_log(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(BENCH)
+    import bench_cpu
+    log = ('## Optimization log\n\n- fused relu backward: 72 -> 65 ms\n'
+           '```\n## inside a fence, not a heading\n```\n### detail\n\ntrailing text\n')
+    path = tmp_path / 'BENCHMARKS.md'
+    path.write_text('# Old\n\n## 1 thread\nold table\n\n' + log + '## Later section\nx\n')
+    bench_cpu.write_report(str(path), [], None, [], '--write x')
+    text = path.read_text()
+    assert text.endswith(log)
+    assert 'old table' not in text
+    bench_cpu.write_report(str(path), [], None, [], '--write x')      # idempotent
+    assert path.read_text().endswith(log)
+    fresh = tmp_path / 'NEW.md'
+    bench_cpu.write_report(str(fresh), [], None, [], '--write x')
+    assert '## Optimization log' in fresh.read_text()
