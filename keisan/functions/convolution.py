@@ -1,12 +1,14 @@
 """2-D convolution as a batched GEMM over im2col windows.
 
-Layout: for each image the columns are (C*kh*kw, OH*OW), the natural order of the
-strided window view, so the im2col copy reads contiguous rows, the GEMM output
-W (F, C*kh*kw) @ col is already (N, F, OH*OW) = NCHW, and col2im reads
-contiguous rows too. No transposes of activations anywhere. With stride 1 the
-input gradient is a transposed convolution (one GEMM over windows of gy) instead
-of a GEMM into columns followed by col2im. Column buffers come from the
-workspace pool and go back when the Function is freed.
+Layout: the columns are channel-major, (C*kh*kw, N*OH*OW), so the forward, the
+weight gradient and the input gradient are each ONE large GEMM (per-image GEMMs
+are tiny for deep layers and thread poorly). The output is returned as an NCHW
+*view* of the (F, N, OH, OW) GEMM result; elementwise layers keep that memory
+order, so the next convolution reads its windows with contiguous rows and the
+gradient arriving in backward is already (F, N*OH*OW) without a copy. With
+stride 1 the input gradient is a transposed convolution (one GEMM over windows
+of gy) instead of a GEMM into columns followed by col2im. Column buffers come
+from the workspace pool and go back when the Function is freed.
 """
 from keisan.backend import get_array_module
 from keisan.core.function import Function
@@ -54,31 +56,32 @@ class Convolution2D(Function):
             raise ValueError('convolution_2d: b of shape %s does not match W of shape %s '
                              '(expected (%d,))' % (b.shape, w.shape, f))
         xp = get_array_module(x)
-        view = windows(x, w.shape[2], w.shape[3], self.stride, self.pad)  # (N,C,kh,kw,OH,OW)
-        self.col = workspace.take(xp, (n, view[0, :, :, :, 0, 0].size, oh * ow), x.dtype)
-        xp.copyto(self.col.reshape(view.shape), view)                      # the one copy
+        c, kh, kw = w.shape[1:]
+        view = windows(x, kh, kw, self.stride, self.pad)               # (N,C,kh,kw,OH,OW)
+        self.col = workspace.take(xp, (c * kh * kw, n * oh * ow), x.dtype)
+        xp.copyto(self.col.reshape(c, kh, kw, n, oh, ow), view.transpose(1, 2, 3, 0, 4, 5))
         self.w_mat = w.reshape(f, -1)
         self.x_shape, self.w_shape, self.has_bias = x.shape, w.shape, b is not None
-        y = xp.matmul(self.w_mat, self.col)                                # (N, F, OH*OW)
+        y = self.w_mat @ self.col                                       # (F, N*OH*OW)
         if b is not None:
             y += b[:, None]
-        return y.reshape(n, f, oh, ow)
+        return y.reshape(f, n, oh, ow).transpose(1, 0, 2, 3)            # NCHW view of CNHW
 
     def backward(self, gy):
         n, f, oh, ow = gy.shape
         xp = get_array_module(gy)
-        gy3 = gy.reshape(n, f, oh * ow)
+        gy_t = gy.transpose(1, 0, 2, 3).reshape(f, n * oh * ow)        # free if gy is CNHW
         need = self.needs_input_grad
         gx = gw = gb = None
         if need[1]:
-            gw = xp.matmul(gy3, self.col.transpose(0, 2, 1)).sum(axis=0).reshape(self.w_shape)
+            gw = (gy_t @ self.col.T).reshape(self.w_shape)
         if self.has_bias and need[2]:
-            gb = gy3.sum(axis=(0, 2))
+            gb = gy_t.sum(axis=1)
         if need[0]:
-            gx = self._input_grad(xp, gy)
+            gx = self._input_grad(xp, gy, gy_t)
         return (gx, gw, gb) if self.has_bias else (gx, gw)
 
-    def _input_grad(self, xp, gy):
+    def _input_grad(self, xp, gy, gy_t):
         n, f, oh, ow = gy.shape
         _, c, kh, kw = self.w_shape
         (s_y, s_x), (p_y, p_x) = pair(self.stride), pair(self.pad)
@@ -87,15 +90,15 @@ class Convolution2D(Function):
             w_t = self.w_mat.reshape(self.w_shape)[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
             view = windows(gy, kh, kw, 1, (kh - 1 - p_y, kw - 1 - p_x))  # (N,F,kh,kw,H,W)
             h, w = self.x_shape[2:]
-            cols = workspace.take(xp, (n, f * kh * kw, h * w), gy.dtype)
-            xp.copyto(cols.reshape(view.shape), view)
-            gx = xp.matmul(w_t.reshape(c, -1), cols).reshape(self.x_shape)
+            cols = workspace.take(xp, (f * kh * kw, n * h * w), gy.dtype)
+            xp.copyto(cols.reshape(f, kh, kw, n, h, w), view.transpose(1, 2, 3, 0, 4, 5))
+            gx = (w_t.reshape(c, -1) @ cols).reshape(c, n, h, w).transpose(1, 0, 2, 3)
             workspace.give(cols)
             return gx
-        gcol = workspace.take(xp, (n, c * kh * kw, oh * ow), gy.dtype)
-        xp.matmul(self.w_mat.T, gy.reshape(n, f, oh * ow), out=gcol)
-        gx = accumulate_windows(gcol.reshape(n, c, kh, kw, oh, ow), self.x_shape,
-                                self.stride, self.pad)
+        gcol = workspace.take(xp, (c * kh * kw, n * oh * ow), gy.dtype)
+        xp.matmul(self.w_mat.T, gy_t, out=gcol)
+        gx = accumulate_windows(gcol.reshape(c, kh, kw, n, oh, ow).transpose(3, 0, 1, 2, 4, 5),
+                                self.x_shape, self.stride, self.pad)
         workspace.give(gcol)
         return gx
 

@@ -45,7 +45,7 @@ class _Pooling2D(Function):
         oh, ow = h // self.kh, w // self.kw
         if oh < 1 or ow < 1:
             return None
-        self.x_shape = x.shape
+        self.x_shape, self.x = x.shape, x
         return x[:, :, :oh * self.kh, :ow * self.kw].reshape(n, c, oh, self.kh, ow, self.kw)
 
     def _fold(self, gcols):
@@ -105,7 +105,7 @@ class MaxPooling2D(_Pooling2D):
     def _backward_tiles(self, xp, gy):
         """Route gy to the first maximal element of each window (row-major), like argmax,
         by visiting the kh*kw window positions in order: a few elementwise passes."""
-        gx = xp.zeros(self.x_shape, gy.dtype)
+        gx = xp.zeros_like(self.x)        # same memory order as x (NCHW or CNHW)
         n, c, oh, kh, ow, kw = self.tiles.shape
         g_tiles = gx[:, :, :oh * kh, :ow * kw].reshape(self.tiles.shape)   # a view of gx
         taken = None

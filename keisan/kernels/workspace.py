@@ -13,35 +13,41 @@ MAX_POOLED_BYTES = 1 << 30   # never keep more than this many idle bytes
 
 
 class Workspace:
+    """A best-fit pool of idle byte blocks; a request may use a block up to 4x its size."""
+
     def __init__(self):
-        self._free = {}      # (nbytes) -> list of 1-D uint8 blocks
+        self._free = []      # idle 1-D uint8 blocks
         self._idle = 0
 
     def take(self, xp, shape, dtype):
-        """An *uninitialized* array of ``shape``/``dtype`` (from the pool if possible)."""
+        """An *uninitialized* C-contiguous array of ``shape``/``dtype``."""
         dtype = np.dtype(dtype)
-        nbytes = int(np.prod(shape)) * dtype.itemsize
+        count = int(np.prod(shape))
+        nbytes = count * dtype.itemsize
         if xp is not np or nbytes < MIN_BYTES:
             return xp.empty(shape, dtype)
-        blocks = self._free.get(nbytes)
-        if blocks:
-            self._idle -= nbytes
-            return blocks.pop().view(dtype).reshape(shape)
-        return np.empty(shape, dtype)
+        fits = [i for i, b in enumerate(self._free) if nbytes <= b.nbytes <= 4 * nbytes]
+        if not fits:
+            return np.empty(shape, dtype)
+        block = self._free.pop(min(fits, key=lambda i: self._free[i].nbytes))
+        self._idle -= block.nbytes
+        return block[:nbytes].view(dtype).reshape(shape)
 
     def give(self, array):
         """Return an array obtained from :meth:`take`; it must not be used afterwards."""
         if type(array) is not np.ndarray or array.nbytes < MIN_BYTES:
             return
-        base = array
-        while base.base is not None and isinstance(base.base, np.ndarray):
-            base = base.base
-        if base.nbytes != array.nbytes or not base.flags.c_contiguous:
-            return          # a view of something larger: not ours to recycle
-        if self._idle + base.nbytes > MAX_POOLED_BYTES:
+        root = array
+        while isinstance(root.base, np.ndarray):
+            root = root.base
+        if not root.flags.c_contiguous or not root.flags.writeable:
+            return
+        if any(b is root or (b.base is root) for b in self._free):
+            return          # already idle
+        if self._idle + root.nbytes > MAX_POOLED_BYTES:
             self.clear()
-        self._free.setdefault(base.nbytes, []).append(base.reshape(-1).view(np.uint8))
-        self._idle += base.nbytes
+        self._free.append(root.reshape(-1).view(np.uint8))
+        self._idle += root.nbytes
 
     def clear(self):
         """Drop every idle buffer."""

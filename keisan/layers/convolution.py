@@ -29,8 +29,7 @@ class Convolution:
     def col(self):
         if self._fn is None:
             return None
-        col = self._fn.col                      # (N, C*FH*FW, OH*OW) in the Function
-        return col.transpose(0, 2, 1).reshape(-1, col.shape[1])
+        return self._fn.col.T.copy()            # (C*FH*FW, N*OH*OW) in the Function
 
     def forward(self, x):
         self._fn = Convolution2D(self.stride, self.pad)
