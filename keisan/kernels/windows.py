@@ -5,6 +5,8 @@ image. :func:`windows` exposes them as a strided *view* (no copy) with axes
 ``(N, C, kh, kw, OH, OW)``; each caller permutes and copies it once into the
 layout its GEMM or reduction wants. :func:`accumulate_windows` is the adjoint:
 it adds window-shaped gradients back onto the image, summing overlaps.
+:func:`column_blocks` is im2col for the GEMMs of convolution, produced a few images
+at a time so that each block is consumed while it is still in cache.
 """
 import numpy as np
 
@@ -52,6 +54,45 @@ def windows(x, kh, kw, stride=1, pad=0, pad_value=0):
     sn, sc, sh, sw = x.strides
     return xp.lib.stride_tricks.as_strided(
         x, (n, c, kh, kw, oh, ow), (sn, sc, sh, sw, sh * s_y, sw * s_x))
+
+
+#: Bytes of one block of columns from :func:`column_blocks`. Measured on a 2 MB-L2 CPU:
+#: the im2col copy and the GEMM that reads it run 1.5-2x faster on 1 MB blocks than on
+#: one 45 MB matrix that goes out to DRAM and back.
+COLUMN_BLOCK_BYTES = 1 << 20
+
+
+def image_blocks(xp, n, bytes_per_image):
+    """``(n0, n1)`` ranges covering ``n`` images, each about :data:`COLUMN_BLOCK_BYTES` of
+    columns (at least one image); a single range for CuPy."""
+    step = n if xp is not np else max(1, min(n, COLUMN_BLOCK_BYTES // bytes_per_image))
+    return [(n0, min(n, n0 + step)) for n0 in range(0, n, step)]
+
+
+def column_blocks(x, kh, kw, stride=1, pad=0):
+    """Channel-major im2col of ``x``, one cache-sized block of images at a time.
+
+    Args:
+        x: (N, C, H, W) array (any memory order).
+        kh, kw, stride, pad: as for :func:`windows`.
+    Yields:
+        ``(n0, n1, col)``: ``col`` of shape (C*kh*kw, (n1-n0)*OH*OW) holds the windows
+        of images ``n0:n1``; rows ordered (C, kh, kw), columns (image, OH, OW). The
+        buffer is reused: ``col`` is valid until the next block is requested. NumPy
+        gets blocks of about :data:`COLUMN_BLOCK_BYTES`; CuPy one block for the whole
+        batch (there a launch costs more than the memory traffic).
+    """
+    xp = get_array_module(x)
+    n, c = x.shape[:2]
+    view = windows(x, kh, kw, stride, pad).transpose(1, 2, 3, 0, 4, 5)   # (C,kh,kw,N,OH,OW)
+    oh, ow = view.shape[4:]
+    rows, per_image = c * kh * kw, oh * ow
+    blocks = image_blocks(xp, n, rows * per_image * x.dtype.itemsize)
+    buffer = xp.empty(rows * per_image * blocks[0][1], x.dtype)
+    for n0, n1 in blocks:
+        col = buffer[:rows * per_image * (n1 - n0)].reshape(rows, (n1 - n0) * per_image)
+        xp.copyto(col.reshape(c, kh, kw, n1 - n0, oh, ow), view[:, :, :, n0:n1])
+        yield n0, n1, col
 
 
 def accumulate_windows(cols, x_shape, stride=1, pad=0):

@@ -1,6 +1,7 @@
 """Convolution and (max) Pooling layers built on im2col."""
 from keisan.functions.convolution import Convolution2D
 from keisan.functions.pooling import MaxPooling2D
+from keisan.kernels import im2col
 
 
 class Convolution:
@@ -27,9 +28,11 @@ class Convolution:
 
     @property
     def col(self):
-        if self._fn is None:
+        """The book's im2col matrix of the last input, (N*OH*OW, C*FH*FW), made on access
+        (the Function never keeps it whole: it works on cache-sized blocks)."""
+        if self.x is None:
             return None
-        return self._fn.col.T.copy()            # (C*FH*FW, N*OH*OW) in the Function
+        return im2col(self.x, self.W.shape[2], self.W.shape[3], self.stride, self.pad)
 
     def forward(self, x):
         self._fn = Convolution2D(self.stride, self.pad)
