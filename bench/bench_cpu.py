@@ -238,29 +238,10 @@ def format_memory(memory, n):
 
 
 # ----- Markdown report ------------------------------------------------------------------
-def extract_section(text, heading=LOG_HEADING):
-    """The section starting at a line ``heading...`` up to the next '#'/'##' heading, verbatim.
-
-    Headings inside fenced code blocks do not count. Returns None if absent.
-    """
-    lines = text.splitlines(keepends=True)
-    start, fenced = None, False
-    for i, line in enumerate(lines):
-        stripped = line.strip()
-        if stripped.startswith('```') or stripped.startswith('~~~'):
-            fenced = not fenced
-            continue
-        if fenced:
-            continue
-        if start is None:
-            if line.startswith(heading):
-                start = i
-        elif line.startswith('# ') or line.startswith('## '):
-            return ''.join(lines[start:i])
-    return None if start is None else ''.join(lines[start:])
-
-
-def markdown_report(runs, memory, coretype_runs, argv_text, log_section):
+def markdown_report(runs, memory, coretype_runs, argv_text, kept=None):
+    """The report as Markdown; ``kept`` maps headings of sections to carry over verbatim
+    (the time-to-accuracy result and the optimization log) to their text or None."""
+    kept = kept or {}
     now = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')
     out = ['# Benchmarks: keisan vs PyTorch on CPU', '',
            'Generated %s by `python3 bench/bench_cpu.py %s`. Times are medians of interleaved '
@@ -298,16 +279,22 @@ def markdown_report(runs, memory, coretype_runs, argv_text, log_section):
                                       [memory_cells(fw, m) for fw, m in memory.items()]), '']
     for run in coretype_runs:
         out += run_section(run, '%d thread(s), %s' % (run['threads'], run['coretype_note']))
-    text = '\n'.join(out)
-    return text + '\n' + (log_section if log_section is not None else LOG_PLACEHOLDER)
+    text = '\n'.join(out) + '\n'
+    tta = kept.get(common.TTA_HEADING)
+    if tta is not None:
+        text += tta if tta.endswith('\n\n') else tta.rstrip('\n') + '\n\n'
+    log_section = kept.get(LOG_HEADING)
+    return text + (log_section if log_section is not None else LOG_PLACEHOLDER)
 
 
 def write_report(path, runs, memory, coretype_runs, argv_text):
-    log_section = None
+    """Write the report to ``path``, keeping its time-to-accuracy and log sections."""
+    kept = {}
     if os.path.exists(path):
         with open(path, encoding='utf-8') as f:
-            log_section = extract_section(f.read())
-    text = markdown_report(runs, memory, coretype_runs, argv_text, log_section)
+            old = f.read()
+        kept = {h: common.extract_section(old, h) for h in (common.TTA_HEADING, LOG_HEADING)}
+    text = markdown_report(runs, memory, coretype_runs, argv_text, kept)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, 'w', encoding='utf-8') as f:
         f.write(text)

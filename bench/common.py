@@ -39,6 +39,9 @@ THREAD_VARS = ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS')
 #: agreement required by the correctness guard (see check_network)
 RTOL, ATOL = 1e-4, 1e-5
 
+#: heading of the section that time_to_accuracy.py --write maintains in BENCHMARKS.md
+TTA_HEADING = '## Time to accuracy'
+
 
 # ----- threads and child processes ------------------------------------------------
 def thread_env(n, unset=()):
@@ -536,3 +539,39 @@ def markdown_table(header, rows):
            '|' + '|'.join(['---'] + ['---:'] * (len(header) - 1)) + '|']
     out += ['| ' + ' | '.join(str(c) for c in r) + ' |' for r in rows]
     return '\n'.join(out)
+
+
+# ----- Markdown report sections ---------------------------------------------------------
+def extract_section(text, heading):
+    """The section starting at a line ``heading...`` up to the next '#'/'##' heading, verbatim.
+
+    Headings inside fenced code blocks do not count. Returns None if absent.
+    """
+    lines = text.splitlines(keepends=True)
+    start, fenced = None, False
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith('```') or stripped.startswith('~~~'):
+            fenced = not fenced
+            continue
+        if fenced:
+            continue
+        if start is None:
+            if line.startswith(heading):
+                start = i
+        elif line.startswith('# ') or line.startswith('## '):
+            return ''.join(lines[start:i])
+    return None if start is None else ''.join(lines[start:])
+
+
+def replace_section(text, heading, section, before=None):
+    """``text`` with its ``heading`` section replaced by ``section``; if there is none,
+    ``section`` goes in front of the ``before`` section (or at the end)."""
+    section = section.rstrip('\n') + '\n\n'
+    old = extract_section(text, heading)
+    if old is not None:
+        return text.replace(old, section, 1)
+    anchor = extract_section(text, before) if before else None
+    if anchor is not None:
+        return text.replace(anchor, section + anchor, 1)
+    return text.rstrip('\n') + '\n\n' + section

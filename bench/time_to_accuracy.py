@@ -3,6 +3,7 @@
 
     python3 bench/time_to_accuracy.py [--target 0.88] [--max-epochs 3] [--threads N]
                                       [--quick] [--seed 0] [--eval-every 100]
+                                      [--write docs/BENCHMARKS.md]
 
 Both frameworks start from the same weights (keisan's SimpleConvNet, copied into
 its PyTorch twin), train with Adam (alpha / lr 1e-3) at batch 100 on the same
@@ -17,8 +18,11 @@ With ``--threads N`` the script re-runs itself in a child process with
 OPENBLAS_NUM_THREADS / OMP_NUM_THREADS / MKL_NUM_THREADS = N set before NumPy
 and PyTorch load; without it, the current environment is used as it is.
 ``--quick``: 5,000 training images, target 0.75, evaluation every 25 steps.
+``--write PATH`` puts the result into PATH's "## Time to accuracy" section
+(replaced if present, else inserted before the optimization log).
 """
 import argparse
+import datetime
 import os
 import sys
 import time
@@ -45,6 +49,8 @@ def parse_args(argv=None):
                    help='use the first N training images (default all, quick 5000)')
     p.add_argument('--test-size', type=int, default=None,
                    help='evaluate on the first N test images (default all 10000)')
+    p.add_argument('--write', metavar='PATH',
+                   help="replace the '%s' section of this Markdown report" % common.TTA_HEADING)
     p.add_argument('--child', action='store_true', help=argparse.SUPPRESS)
     p.add_argument('--result-file', help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -210,7 +216,43 @@ def main(argv=None):
             common.write_result(args.result_file, result)
             return 0
     print(format_result(result), flush=True)
+    if args.write:
+        argv_text = ' '.join(sys.argv[1:] if argv is None else argv)
+        write_section(args.write, result, argv_text)
+        print('wrote the %r section of %s' % (common.TTA_HEADING, args.write))
     return 0
+
+
+def markdown_section(res, argv_text):
+    """The result as the report's time-to-accuracy section (Markdown)."""
+    now = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')
+    lines = format_result(res).splitlines()
+    table_start = next(i for i, line in enumerate(lines) if line.startswith('framework'))
+    table_end = next((i for i in range(table_start, len(lines)) if not lines[i].strip()
+                      or not lines[i].startswith(('framework', '-', 'keisan', 'PyTorch',
+                                                  'ratio'))), len(lines))
+    out = [common.TTA_HEADING, '', 'Measured %s by `python3 bench/time_to_accuracy.py %s`.'
+           % (now, argv_text), '', lines[0] + '.', '']
+    out += ['- ' + line for line in lines[1:table_start] if line.strip()] + ['']
+    rows = [line.split('  ') for line in lines[table_start + 2:table_end]]
+    header = [c.strip() for c in lines[table_start].split('  ') if c.strip()]
+    cells = [[c.strip() for c in row if c.strip()] for row in rows]
+    cells = [row + [''] * (len(header) - len(row)) if row[0].startswith('ratio') else row
+             for row in cells]
+    out += [common.markdown_table(header, cells), '']
+    out += ['- ' + line for line in lines[table_end:] if line.strip()]
+    return '\n'.join(out) + '\n'
+
+
+def write_section(path, res, argv_text):
+    text = ''
+    if os.path.exists(path):
+        with open(path, encoding='utf-8') as f:
+            text = f.read()
+    text = common.replace_section(text, common.TTA_HEADING, markdown_section(res, argv_text),
+                                  before='## Optimization log')
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write(text)
 
 
 if __name__ == '__main__':

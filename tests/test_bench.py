@@ -90,3 +90,33 @@ def test_write_keeps_optimization_log(tmp_path, monkeypatch):
     fresh = tmp_path / 'NEW.md'
     bench_cpu.write_report(str(fresh), [], None, [], '--write x')
     assert '## Optimization log' in fresh.read_text()
+
+
+def test_time_to_accuracy_section_is_replaced_and_kept(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(BENCH)
+    import bench_cpu
+    import time_to_accuracy
+    import common
+    info = common.machine_info(with_torch=False)
+
+    def result(k_steps, t_steps):
+        def fw(steps):
+            return dict(reached=True, steps=steps, epochs=steps / 600, accuracy=0.881,
+                        train_s=steps * 0.02, eval_s=1.0, wall_s=steps * 0.02 + 1,
+                        history=[(steps, 0.881)])
+        return {'info': info, 'target': 0.88, 'batch': 100, 'eval_every': 100,
+                'max_epochs': 3, 'train_size': 60000, 'test_size': 10000, 'seed': 0,
+                'keisan': fw(k_steps), 'torch': fw(t_steps)}
+
+    path = tmp_path / 'BENCHMARKS.md'
+    path.write_text('# Bench\n\n## 1 thread\ntable\n\n## Optimization log\n\n- entry\n')
+    time_to_accuracy.write_section(str(path), result(900, 1000), '--write x')
+    text = path.read_text()
+    assert text.index('## Time to accuracy') < text.index('## Optimization log')
+    assert '| ratio keisan/torch |' in text and '0.90' in text      # 900 vs 1000 steps
+    time_to_accuracy.write_section(str(path), result(1200, 1000), '--write x')
+    text = path.read_text()
+    assert text.count('## Time to accuracy') == 1 and '1.20' in text
+    bench_cpu.write_report(str(path), [], None, [], '--write x')      # regenerating keeps it
+    text = path.read_text()
+    assert '1.20' in text and text.endswith('## Optimization log\n\n- entry\n')
