@@ -5,11 +5,13 @@ optimizers, the book's networks. Files are written atomically (temporary file,
 then rename) and read with ``allow_pickle=False``.
 """
 import os
-import tempfile
+import zipfile
+import zlib
 
 import numpy as np
 
 from keisan import backend
+from keisan.fileio import atomic_write
 
 
 def save_npz(path, obj, compression=False):
@@ -27,33 +29,44 @@ def save_npz(path, obj, compression=False):
 
 def write_npz_atomic(path, arrays, compression=False):
     """Write a dict of arrays to ``path`` via a temporary file and ``os.replace``."""
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix='.tmp-', suffix='.npz')
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            (np.savez_compressed if compression else np.savez)(f, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic_write(path) as f:
+        (np.savez_compressed if compression else np.savez)(f, **arrays)
+
+
+#: first bytes of a zip archive (an .npz): a local file header, or the end record of
+#: an empty archive
+_ZIP_MAGICS = (b'PK\x03\x04', b'PK\x05\x06')
 
 
 def read_npz(path, where='load_npz'):
-    """Read every array of an ``.npz`` file into a dict (``allow_pickle=False``)."""
+    """Read every array of an ``.npz`` file into a dict (``allow_pickle=False``).
+
+    Raises:
+        FileNotFoundError: no such file.
+        ValueError: not an .npz archive, a truncated or corrupted one, or one
+            holding object arrays (which would need pickle); the message names
+            the file.
+    """
     path = os.fspath(path)
-    if not os.path.exists(path):
+    if not os.path.isfile(path):
         raise FileNotFoundError('%s: no such file: %s' % (where, path))
+    with open(path, 'rb') as f:
+        magic = f.read(4)
+    if magic not in _ZIP_MAGICS:
+        raise ValueError('%s: %s is not a .npz file (%s)' % (
+            where, path, 'it is empty' if not magic else 'no zip header; first bytes %r'
+            % magic))
     try:
         with np.load(path, allow_pickle=False) as f:
             return {name: f[name] for name in f.files}
-    except ValueError as e:      # object arrays need pickle: refuse them
-        raise ValueError('%s: %s cannot be read without pickle (%s)' % (where, path, e)) \
-            from None
-    except (OSError, EOFError) as e:
+    except ValueError as e:
+        if 'pickle' in str(e):      # object arrays need pickle: refuse them
+            raise ValueError('%s: %s holds object arrays, which cannot be read without '
+                             'pickle (%s)' % (where, path, e)) from None
         raise ValueError('%s: %s is not a valid .npz file (%s)' % (where, path, e)) from None
+    except (OSError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as e:
+        raise ValueError('%s: %s is not a valid .npz file (truncated or corrupted: %s)'
+                         % (where, path, e)) from None
 
 
 def load_npz(path, obj, strict=True):

@@ -626,3 +626,15 @@ def test_float32_cnn_pieces_stay_float32():
 def test_type_error_names_the_type(call, type_name):
     with pytest.raises(TypeError, match=type_name):
         call()
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+def test_gradients_of_0d_variables_are_arrays(dtype):
+    x = ks.Variable(np.array(3.0, dtype))
+    y = x * x + x - x / 2
+    y.backward()
+    assert isinstance(x.grad, np.ndarray) and x.grad.shape == () and x.grad.dtype == dtype
+    assert float(x.grad) == pytest.approx(6.5)
+    z = ks.Variable(np.array(2.0, dtype))
+    (-z).backward()
+    assert isinstance(z.grad, np.ndarray) and float(z.grad) == -1.0

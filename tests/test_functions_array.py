@@ -29,6 +29,30 @@ def test_reshape_accepts_int_and_reports_bad_shape():
     assert 'reshape' in str(e.value) and '(6,)' in str(e.value) and '(4, 2)' in str(e.value)
 
 
+@pytest.mark.parametrize('fn', [lambda v: F.reshape(v, v.shape), lambda v: F.reshape(v, -1),
+                                lambda v: F.flatten(v), lambda v: F.squeeze(v)],
+                         ids=['reshape', 'reshape_-1', 'flatten', 'squeeze'])
+def test_reshape_to_the_same_shape_returns_a_new_variable(fn):
+    x = ks.Variable(np.arange(4.0), name='x')
+    y = fn(x)
+    assert y is not x and y.shape == x.shape and np.shares_memory(y.data, x.data)
+    y.name = 'y'
+    y.unchain()
+    y.cleargrad()
+    assert x.name == 'x'
+    h = x * 2
+    fn(h).unchain()                                 # must not cut h from its creator
+    assert h.creator is not None
+    F.sum(fn(x)).backward()
+    assert np.array_equal(x.grad, np.ones(4))
+    assert not fn(np.arange(4.0)).requires_grad
+
+
+def test_reshape_type_error_names_reshape():
+    with pytest.raises(TypeError, match='reshape'):
+        F.reshape(3.0, (1,))
+
+
 @pytest.mark.parametrize('shape, axes', [((2, 3), None), ((2, 3, 4), None),
                                          ((2, 3, 4), (1, 0, 2)), ((2, 3, 4), (2, 0, 1)),
                                          ((2, 3, 4), (0, -1, 1)), ((2, 3, 4), (-1, -3, -2)),
@@ -238,3 +262,11 @@ def test_shape_arguments_accept_ints_and_lists():
     assert F.sum_to(np.ones((2, 3)), 3).shape == (3,)
     assert F.reshape(np.ones((2, 3)), [3, np.int64(2)]).shape == (3, 2)
     assert F.squeeze(np.ones((1, 3)), np.int64(0)).shape == (3,)
+
+
+def test_docstrings_of_shape_functions():
+    for cls in (F.Reshape, F.Transpose, F.BroadcastTo, F.SumTo, F.Sum, F.Mean, F.GetItem,
+                F.Concat, F.Stack):
+        assert cls.__doc__, cls.__name__            # class docstrings are not inherited
+    for fn in (F.reshape, F.sum, F.mean, F.concat, F.stack):
+        assert '->' in fn.__doc__ or 'shape' in fn.__doc__, fn.__name__

@@ -129,6 +129,13 @@ def test_clip(lo, hi):
     check_backward(lambda v: F.clip(v, lo, hi), x)
 
 
+def test_clip_follows_numpy_dtypes():
+    y = F.clip(np.array([1, 2, 3]), 1.5, 2.5).data        # not truncated to [1, 2, 2]
+    assert y.dtype == np.float64 and np.array_equal(y, [1.5, 2.0, 2.5])
+    assert F.clip(np.array([1, 2, 3], np.int64), 2, None).dtype == np.int64
+    assert F.clip(np.ones(3, np.float32), 0.0, np.float64(0.5)).dtype == np.float32
+
+
 def test_clip_rejects_inverted_bounds():
     with pytest.raises(ValueError, match='clip'):
         F.clip(np.ones(3), 1.0, 0.0)
@@ -202,3 +209,14 @@ def test_matmul_0d_is_rejected():
 def test_non_array_arguments_raise_type_error(call, type_name):
     with pytest.raises(TypeError, match=type_name):
         call()
+
+
+def test_docstrings():
+    for cls in (F.Add, F.Sub, F.Mul, F.Div, F.Neg, F.Exp, F.Log, F.Sqrt, F.Square, F.Abs,
+                F.Sin, F.Cos, F.Tanh, F.Clip, F.Identity, F.ReLU, F.LeakyReLU, F.Sigmoid,
+                F.Softmax, F.LogSoftmax):
+        assert cls.__doc__, cls.__name__            # class docstrings are not inherited
+    for fn in (F.add, F.sub, F.mul, F.div, F.exp, F.sqrt, F.square, F.absolute, F.abs,
+               F.sin, F.cos, F.tanh, F.identity, F.sigmoid, F.relu, F.leaky_relu,
+               F.softmax, F.log_softmax):
+        assert '->' in fn.__doc__, fn.__name__      # states the shapes

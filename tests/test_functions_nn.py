@@ -155,6 +155,36 @@ def test_softmax_is_stable_for_large_inputs():
     assert np.allclose(ly, np.log(softmax_ref(x)))
 
 
+@pytest.mark.parametrize('dtype', [np.int64, np.int32, np.int8, np.uint8, bool])
+def test_activations_of_integers_are_float64_like_numpy(dtype):
+    x = np.array([[0, 1, 3], [2, 0, 1]]).astype(dtype)
+    xf = x.astype(np.float64)
+    for fn, ref in [(F.softmax, softmax_ref(xf)), (F.log_softmax, np.log(softmax_ref(xf))),
+                    (F.sigmoid, 1 / (1 + np.exp(-xf))),
+                    (lambda v: F.softmax(v, axis=0), softmax_ref(xf, axis=0))]:
+        y = fn(x).data
+        assert y.dtype == np.float64 and np.allclose(y, ref)
+
+
+def test_leaky_relu_of_integers_is_float64_like_numpy():
+    y = F.leaky_relu(np.array([-3, 2])).data
+    assert y.dtype == np.float64 and np.allclose(y, [-0.6, 2.0])
+    y = F.leaky_relu(np.array([-5, 0, 4], np.int8), 0.5).data
+    assert y.dtype == np.float64 and np.allclose(y, [-2.5, 0.0, 4.0])
+    assert F.relu(np.array([-3, 2])).data.tolist() == [0, 2]    # max(x, 0) keeps ints
+
+
+def test_sigmoid_kernel_is_shared_and_keeps_float_dtypes():
+    from keisan.kernels import sigmoid
+    x = np.array([-1000.0, -2.0, 0.0, 3.0, 1000.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        assert np.allclose(sigmoid(x), 1 / (1 + np.exp(-np.clip(x, -50, 50))))
+    for dtype in (np.float16, np.float32, np.float64):
+        assert sigmoid(x.astype(dtype)).dtype == dtype
+    assert sigmoid(np.array([1, 2])).dtype == np.float64
+
+
 # ----- linear -------------------------------------------------------------------------
 @pytest.mark.parametrize('x_shape, bias', [((4, 3), True), ((4, 3), False),
                                            ((2, 3, 4), True), ((2, 2, 2, 3), False),
@@ -320,6 +350,82 @@ def test_accuracy():
     y = np.array([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]])
     assert np.allclose(F.accuracy(y, np.array([1, 0, 0])).data, 2 / 3)
     assert np.allclose(F.accuracy(y, np.eye(2)[[1, 0, 1]]).data, 1.0)
+
+
+@pytest.mark.parametrize('t, bad', [(np.array([0, 5]), 't[1] = 5'),
+                                    (np.array([-1, 0]), 't[0] = -1'),
+                                    (np.array([3, 0], np.uint8), 't[0] = 3')])
+def test_accuracy_rejects_labels_out_of_range(t, bad):
+    with pytest.raises(ValueError) as e:
+        F.accuracy(np.ones((2, 3)), t)
+    msg = str(e.value)
+    assert msg.startswith('accuracy:') and bad in msg and '3 classes' in msg
+
+
+@pytest.mark.parametrize('t', [np.array([0, 1, 2]), np.zeros((3, 3)), np.array([0])])
+def test_accuracy_rejects_batch_size_mismatch(t):
+    with pytest.raises(ValueError) as e:
+        F.accuracy(np.ones((2, 3)), t)
+    msg = str(e.value)
+    assert msg.startswith('accuracy:') and 'batch sizes differ' in msg
+    assert 'y of shape (2, 3)' in msg and str(t.shape) in msg
+
+
+def test_accuracy_checks_shapes_and_label_dtype():
+    with pytest.raises(ValueError, match='accuracy: y must be'):
+        F.accuracy(np.ones(3), np.array([0, 1, 2]))
+    with pytest.raises(ValueError, match='accuracy'):
+        F.accuracy(np.ones((2, 3)), np.zeros((2, 1), np.int64))
+    with pytest.raises(TypeError, match='accuracy.*integer'):
+        F.accuracy(np.ones((2, 3)), np.zeros(2))
+
+
+def test_accuracy_dtypes():
+    y = np.array([[0.1, 0.9], [0.8, 0.2]])
+    t = np.array([1, 1], np.int32)
+    assert F.accuracy(y.astype(np.float32), t).dtype == np.float32
+    assert F.accuracy(y, t).dtype == np.float64
+    acc = F.accuracy(np.array([[0, 2], [3, 1]]), t)
+    assert acc.dtype == np.float64 and acc.data == 0.5
+
+
+def test_label_errors_of_softmax_cross_entropy_name_the_bad_label():
+    with pytest.raises(ValueError) as e:
+        F.softmax_cross_entropy(np.zeros((3, 4)), np.array([0, 4, 7]))
+    assert str(e.value).startswith('softmax_cross_entropy: label t[1] = 4') \
+        and '4 classes' in str(e.value)
+    with pytest.raises(ValueError, match='batch sizes differ'):
+        F.softmax_cross_entropy(np.zeros((3, 4)), np.array([0, 1]))
+
+
+@pytest.mark.parametrize('dtype', [np.int64, np.int32, np.int8])
+def test_losses_of_integer_scores_are_float64(dtype):
+    x = np.array([[1, 2, 3], [0, -1, 4]], dtype)
+    xf = x.astype(np.float64)
+    t = np.array([2, 0])
+    for labels in (t, np.eye(3)[t], np.eye(3, dtype=np.int64)[t]):
+        y = F.softmax_cross_entropy(x, labels)
+        assert y.dtype == np.float64
+        assert np.allclose(y.data, F.softmax_cross_entropy(xf, labels).data)
+    t01 = np.array([[1, 0, 1], [0, 0, 1]])
+    y = F.sigmoid_cross_entropy(x, t01)
+    assert y.dtype == np.float64
+    assert np.allclose(y.data, F.sigmoid_cross_entropy(xf, t01).data)
+
+
+def test_losses_and_softmax_keep_float32():
+    r = rng(14)
+    x = ks.Variable(r.standard_normal((4, 3)).astype(np.float32))
+    t = r.integers(0, 3, 4)
+    for loss in (F.softmax_cross_entropy(x, t),
+                 F.softmax_cross_entropy(x, np.eye(3, dtype=np.float32)[t]),
+                 F.softmax_cross_entropy(x, np.eye(3, dtype=np.int64)[t]),
+                 F.sigmoid_cross_entropy(x, r.integers(0, 2, (4, 3))),
+                 F.sum(F.softmax(x)), F.sum(F.log_softmax(x, axis=0)),
+                 F.sum(F.sigmoid(x)), F.sum(F.leaky_relu(x))):
+        x.cleargrad()
+        loss.backward()
+        assert loss.dtype == np.float32 and x.grad.dtype == np.float32
 
 
 # ----- dropout ------------------------------------------------------------------------
@@ -619,6 +725,26 @@ def test_max_pooling_with_pad_never_picks_the_padding():
     v = ks.Variable(x)
     F.sum(F.max_pooling_2d(v, 2, stride=2, pad=1)).backward()
     assert v.grad.sum() == 2 * 3 * 3                  # every window sends 1 to a real pixel
+
+
+@pytest.mark.parametrize('dtype', [np.int64, np.int32, np.int8, np.uint8])
+@pytest.mark.parametrize('ksize, stride, pad', [(3, 2, 1), (2, 2, 1), (2, 1, 0), (2, None, 0)])
+def test_max_pooling_of_integers_keeps_the_dtype(dtype, ksize, stride, pad):
+    lo = np.iinfo(dtype).min
+    x = rng(28).integers(lo, lo + 100, (1, 2, 5, 5)).astype(dtype)   # the dtype's minimum too
+    y = F.max_pooling_2d(x, ksize, stride=stride, pad=pad).data
+    assert y.dtype == dtype
+    assert np.array_equal(y, pool_ref(x.astype(np.float64), ksize, stride, pad, 'max'))
+
+
+@pytest.mark.parametrize('fn', [F.max_pooling_2d, F.average_pooling_2d],
+                         ids=['max', 'avg'])
+@pytest.mark.parametrize('stride, pad', [(None, 0), (2, 1), (1, 0)])
+def test_pooling_keeps_float32(fn, stride, pad):
+    v = ks.Variable(rng(29).standard_normal((1, 2, 5, 5)).astype(np.float32))
+    y = fn(v, 2, stride=stride, pad=pad)
+    F.sum(y).backward()
+    assert y.dtype == np.float32 and v.grad.dtype == np.float32
 
 
 def test_max_pooling_gradient_goes_to_the_max():

@@ -227,3 +227,31 @@ def test_layer_network_float32_end_to_end(rng):
         d = layer.backward(d)
         assert d.dtype == np.float32
     assert net[0].dW.dtype == np.float32 and net[3].db.dtype == np.float32
+
+
+def test_affine_and_convolution_layers_without_bias(rng):
+    x = rng.standard_normal((3, 2, 5, 5))
+    w = rng.standard_normal((4, 2, 3, 3))
+    conv = layers.Convolution(w, None, stride=1, pad=1)
+    y = conv.forward(x)
+    np.testing.assert_allclose(y, F.convolution_2d(x, w, pad=1).data)
+    dx = conv.backward(np.ones_like(y))
+    assert dx.shape == x.shape and conv.dW.shape == w.shape and conv.db is None
+    affine = layers.Affine(rng.standard_normal((50, 3)), None)
+    out = affine.forward(x)
+    affine.backward(np.ones_like(out))
+    assert affine.dW.shape == (50, 3) and affine.db is None
+
+
+def test_pooling_layer_pads_with_zeros_like_the_book():
+    x = -np.arange(1.0, 17.0).reshape(1, 1, 4, 4)              # all negative
+    layer = layers.Pooling(2, 2, stride=2, pad=1)
+    y = layer.forward(x)
+    # im2col pads with 0, so every window touching the border has max 0 (the book's result)
+    expected = np.array([[[[0, 0, 0], [0, -6, 0], [0, 0, 0]]]], dtype=float)
+    np.testing.assert_array_equal(y, expected)
+    dx = layer.backward(np.ones_like(y))
+    expected_dx = np.zeros_like(x)
+    expected_dx[0, 0, 1, 1] = 1                                 # only the inner window's max
+    np.testing.assert_array_equal(dx, expected_dx)
+    assert F.max_pooling_2d(x, 2, 2, 1).data.max() < 0          # the Function never pads in

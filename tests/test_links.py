@@ -1,4 +1,8 @@
 """Links, initializers and .npz serialization."""
+import os
+import re
+import stat
+
 import numpy as np
 import pytest
 
@@ -154,3 +158,70 @@ def test_load_npz_refuses_pickle_and_bad_files(tmp_path):
         serializers.load_npz(tmp_path / 'nothing.npz', L.Linear(3, 4))
     with pytest.raises(TypeError, match='state_dict'):
         serializers.save_npz(tmp_path / 'x.npz', object())
+
+
+def test_corrupt_npz_files_raise_value_error_naming_the_file(tmp_path):
+    good = tmp_path / 'good.npz'
+    serializers.save_npz(good, L.Linear(30, 40))
+    data = good.read_bytes()
+    cases = {'truncated.npz': data[:len(data) // 2],
+             'flipped.npz': data[:200] + bytes(b ^ 0xFF for b in data[200:400]) + data[400:],
+             'empty.npz': b''}
+    for name, content in cases.items():
+        (tmp_path / name).write_bytes(content)
+    np.save(tmp_path / 'array.npy', np.zeros(3))
+    os.replace(tmp_path / 'array.npy', tmp_path / 'plain.npz')      # .npy under an .npz name
+    (tmp_path / 'text.npz').write_text('hello')
+    for name in list(cases) + ['plain.npz', 'text.npz']:
+        with pytest.raises(ValueError, match=re.escape(name)) as info:
+            serializers.load_npz(tmp_path / name, L.Linear(30, 40))
+        assert 'pickle' not in str(info.value), name
+
+
+def test_saved_files_are_readable_by_others(tmp_path):
+    old = os.umask(0o022)
+    try:
+        serializers.save_npz(tmp_path / 'm.npz', L.Linear(2, 3))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(tmp_path / 'm.npz').st_mode) == 0o644
+
+
+def test_lazy_link_save_load_before_and_after_first_call(tmp_path):
+    path = tmp_path / 'lazy.npz'
+    serializers.save_npz(path, L.Sequential(L.Linear(None, 4)))     # W not created yet
+    fresh = L.Sequential(L.Linear(None, 4))
+    serializers.load_npz(path, fresh)                                # nothing is missing
+    assert fresh[0].W.data is None and fresh[0].in_size is None
+    used = L.Sequential(L.Linear(None, 4))
+    used(np.ones((2, 3), np.float32))
+    serializers.save_npz(path, used)
+    serializers.load_npz(path, fresh)
+    assert fresh[0].in_size == 3 and fresh[0].W.shape == (3, 4)
+    with pytest.raises(ValueError, match='missing 1.W'):            # a real omission
+        serializers.load_npz(path, L.Sequential(L.Linear(3, 4), L.Linear(4, 2)))
+
+
+def test_lazy_links_reject_non_arrays_by_name():
+    with pytest.raises(TypeError, match='Linear.*list'):
+        L.Linear(None, 2)([[1.0, 2.0]])
+    with pytest.raises(TypeError, match='Convolution2D.*tuple'):
+        L.Convolution2D(None, 2, 3)((1, 2))
+    with pytest.raises(ValueError, match='Linear.*shape'):
+        L.Linear(None, 2)(np.ones(3, np.float32))
+
+
+def test_eval_mode_turns_dropout_off_inside_the_link():
+    class Net(L.Chain):
+        def forward(self, x):
+            return F.dropout(x, 0.5)
+    net = Net()
+    x = np.ones((4, 6), np.float32)
+    np.random.seed(0)
+    assert (net(x).data == 0).any()                      # training: some units dropped
+    net.eval()
+    np.testing.assert_array_equal(net(x).data, x)        # eval(): identity
+    assert ks.config.train                               # the global switch is untouched
+    net.train()
+    with ks.test_mode():
+        np.testing.assert_array_equal(net(x).data, x)

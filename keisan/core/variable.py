@@ -132,13 +132,15 @@ class Variable:
             for i, (x, gx) in enumerate(zip(f.inputs, gxs)):
                 if gx is None or not x.requires_grad:
                     continue
+                if isinstance(gx, np.generic):
+                    gx = np.asarray(gx)
                 if gx.shape != x.data.shape:
                     raise RuntimeError('%s.backward returned a gradient of shape %s for input '
                                        '%d of shape %s' % (type(f).__name__, gx.shape, i,
                                                            x.data.shape))
                 if x.creator is None:       # leaf: accumulate across backward calls
                     if x.grad is not None:
-                        x.grad = x.grad + gx
+                        x.grad = _sum(x.grad, gx)
                     else:
                         # A leaf owns its gradient: no broadcast view, no array shared
                         # with another leaf (``a + b`` hands both the same gy).
@@ -148,7 +150,7 @@ class Variable:
                         x.grad = gx
                 else:
                     if id(x) in fresh:
-                        x.grad = x.grad + gx
+                        x.grad = _sum(x.grad, gx)
                     else:
                         x.grad = gx
                         fresh.add(id(x))
@@ -180,6 +182,13 @@ class Variable:
 
     def item(self):
         return self.data.item()
+
+
+def _sum(a, b):
+    """a + b as an array: NumPy returns a scalar for two 0-d arrays (so do its ops on
+    them, hence the same check on what ``backward`` returns)."""
+    s = a + b
+    return np.asarray(s) if isinstance(s, np.generic) else s
 
 
 class Parameter(Variable):

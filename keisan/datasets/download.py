@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 
 from keisan.datasets.errors import DatasetError
+from keisan.fileio import default_file_mode
 
 __all__ = ['fetch']
 
@@ -114,6 +115,7 @@ def _download_once(url, dest_dir, filename, timeout, progress, md5, sha256, vali
     """
     expected, hashers = _hashers(md5, sha256)
     fd, tmp = tempfile.mkstemp(prefix='.%s.' % filename, suffix='.part', dir=dest_dir)
+    os.chmod(tmp, default_file_mode())      # mkstemp's 0600 would survive the rename
     ok = False
     try:
         with os.fdopen(fd, 'wb') as out:

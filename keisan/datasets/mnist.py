@@ -21,7 +21,6 @@ modification time of the source files, and read back with ``allow_pickle=False``
 """
 import json
 import os
-import tempfile
 import zipfile
 
 import numpy as np
@@ -29,6 +28,7 @@ import numpy as np
 from keisan.datasets.download import fetch
 from keisan.datasets.errors import DatasetError
 from keisan.datasets.idx import read_idx
+from keisan.fileio import atomic_write
 
 __all__ = ['load_mnist', 'load_fashion_mnist', 'MNIST_CLASSES', 'FASHION_MNIST_CLASSES',
            'SYSTEM_DATA_DIRS', 'DEFAULT_MIRRORS', 'CHECKSUMS']
@@ -173,23 +173,11 @@ def _read_cache(path, signature):
 
 def _write_cache(path, raw, signature):
     # Best effort: a read-only or full data directory only costs speed.
-    tmp = None
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix='.cache.', suffix='.npz.part',
-                                   dir=os.path.dirname(path))
-        with os.fdopen(fd, 'wb') as f:
+        with atomic_write(path) as f:
             np.savez(f, signature=np.array(signature), **raw)
-        os.replace(tmp, path)
-        tmp = None
     except OSError:
         pass
-    finally:
-        if tmp is not None:
-            try:
-                os.remove(tmp)
-            except OSError:
-                pass
 
 
 def _hint(key, directory):

@@ -7,6 +7,8 @@ from keisan.functions.math import Tanh, tanh  # noqa: F401  (tanh is also an act
 
 
 class Identity(Function):
+    """y = x; the gradient passes through unchanged."""
+
     def forward(self, x):
         return x
 
@@ -15,14 +17,11 @@ class Identity(Function):
 
 
 class Sigmoid(Function):
+    """y = 1 / (1 + exp(-x)); gradient y * (1 - y)."""
+
     def forward(self, x):
-        xp = get_array_module(x)
-        # 0.5 * tanh(x / 2) + 0.5 equals 1 / (1 + exp(-x)) without overflow in exp.
-        y = xp.tanh(x * 0.5)
-        y *= 0.5
-        y += 0.5
-        self.y = y
-        return y
+        self.y = kernels.sigmoid(x)
+        return self.y
 
     def backward(self, gy):
         y = self.y
@@ -30,6 +29,7 @@ class Sigmoid(Function):
 
 
 class ReLU(Function):
+    """y = max(x, 0); the gradient passes where y > 0."""
     label = 'relu'              # name in error messages (not 're_lu')
 
     def forward(self, x):
@@ -41,20 +41,26 @@ class ReLU(Function):
 
 
 class LeakyReLU(Function):
+    """y = x where x > 0, alpha * x elsewhere; gradient 1 or alpha."""
     label = 'leaky_relu'
 
     def __init__(self, alpha=0.2):
         self.alpha = alpha
 
     def forward(self, x):
+        xp = get_array_module(x)
+        if x.dtype.kind != 'f':     # like NumPy's x * 0.2 (alpha in an int dtype would be 0)
+            x = x.astype(xp.float64)
         self.positive = x > 0
-        return get_array_module(x).where(self.positive, x, x * x.dtype.type(self.alpha))
+        return xp.where(self.positive, x, x * x.dtype.type(self.alpha))
 
     def backward(self, gy):
         return get_array_module(gy).where(self.positive, gy, gy * gy.dtype.type(self.alpha))
 
 
 class Softmax(Function):
+    """y = exp(x) / sum(exp(x)) along axis; gradient y * (gy - sum(y * gy))."""
+
     def __init__(self, axis=-1):
         self.axis = axis
 
@@ -69,6 +75,8 @@ class Softmax(Function):
 
 
 class LogSoftmax(Function):
+    """y = x - logsumexp(x) along axis; gradient gy - softmax(x) * sum(gy)."""
+
     def __init__(self, axis=-1):
         self.axis = axis
 
@@ -82,7 +90,7 @@ class LogSoftmax(Function):
 
 
 def identity(x):
-    """Return x unchanged (gradient passes through)."""
+    """Return x unchanged (gradient passes through). x (any shape) -> same shape."""
     return Identity()(x)
 
 
@@ -94,25 +102,38 @@ def step(x):
 
 
 def sigmoid(x):
-    """Logistic function 1 / (1 + exp(-x))."""
+    """Logistic function 1 / (1 + exp(-x)). x (any shape) -> same shape.
+
+    Float dtypes are kept; integer input gives float64.
+    """
     return Sigmoid()(x)
 
 
 def relu(x):
-    """max(x, 0)."""
+    """max(x, 0). x (any shape) -> same shape and dtype."""
     return ReLU()(x)
 
 
 def leaky_relu(x, alpha=0.2):
-    """x where x > 0, alpha * x elsewhere."""
+    """x where x > 0, alpha * x elsewhere. x (any shape) -> same shape.
+
+    Float dtypes are kept; integer input gives float64 (as NumPy's ``alpha * x``).
+    """
     return LeakyReLU(alpha)(x)
 
 
 def softmax(x, axis=-1):
-    """exp(x) / sum(exp(x)) along ``axis``."""
+    """exp(x) / sum(exp(x)) along ``axis``. x (any shape) -> same shape.
+
+    For (N, C) scores the default ``axis=-1`` normalizes each row. Float dtypes are
+    kept; integer input is computed in float64 (as ``np.exp`` would).
+    """
     return Softmax(axis)(x)
 
 
 def log_softmax(x, axis=-1):
-    """log(softmax(x)) along ``axis``, computed stably."""
+    """log(softmax(x)) along ``axis``, computed stably. x (any shape) -> same shape.
+
+    Float dtypes are kept; integer input is computed in float64.
+    """
     return LogSoftmax(axis)(x)

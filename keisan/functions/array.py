@@ -32,6 +32,8 @@ def _shape_of(x, where):
 
 
 class Reshape(Function):
+    """y = x.reshape(shape); the gradient is reshaped back."""
+
     def __init__(self, shape):
         self.shape = shape
 
@@ -48,6 +50,8 @@ class Reshape(Function):
 
 
 class Transpose(Function):
+    """y = x.transpose(axes); the gradient is permuted back (inverse permutation)."""
+
     def __init__(self, axes=None):
         self.axes = axes
 
@@ -67,6 +71,8 @@ class Transpose(Function):
 
 
 class BroadcastTo(Function):
+    """y = x broadcast to shape; the gradient is summed over the broadcast axes."""
+
     def __init__(self, shape):
         self.shape = _as_shape(shape)
 
@@ -83,6 +89,8 @@ class BroadcastTo(Function):
 
 
 class SumTo(Function):
+    """y = x summed down to shape; the gradient is broadcast back (adjoint of BroadcastTo)."""
+
     def __init__(self, shape):
         self.shape = _as_shape(shape)
 
@@ -109,6 +117,8 @@ def _expand_reduced(gy, in_shape, axis, keepdims):
 
 
 class Sum(Function):
+    """y = x.sum(axis); the gradient is broadcast back over the summed axes."""
+
     def __init__(self, axis=None, keepdims=False):
         self.axis, self.keepdims = _as_axis(axis), keepdims
 
@@ -122,6 +132,8 @@ class Sum(Function):
 
 
 class Mean(Function):
+    """y = x.mean(axis); gradient gy / count, broadcast back over the averaged axes."""
+
     def __init__(self, axis=None, keepdims=False):
         self.axis, self.keepdims = _as_axis(axis), keepdims
 
@@ -150,6 +162,8 @@ def _is_basic_index(index):
 
 
 class GetItem(Function):
+    """y = x[index]; the gradient is scattered into zeros (repeated indices add up)."""
+
     def __init__(self, index):
         if isinstance(index, Variable):
             index = index.data
@@ -177,6 +191,8 @@ class GetItem(Function):
 
 
 class Concat(Function):
+    """Join inputs along an existing axis; the gradient is split back."""
+
     def __init__(self, axis=1):
         self.axis = axis
 
@@ -194,6 +210,8 @@ class Concat(Function):
 
 
 class Stack(Function):
+    """Join same-shaped inputs along a new axis; the gradient is split back."""
+
     def __init__(self, axis=0):
         self.axis = axis
 
@@ -212,11 +230,13 @@ class Stack(Function):
 
 # ----- functional API -------------------------------------------------------------
 def reshape(x, shape):
-    """View ``x`` with a new shape (a tuple or an int; one entry may be -1)."""
-    shape = _as_shape(shape)
-    if _shape_of(x, 'reshape') == shape:
-        return x if isinstance(x, Variable) else Variable(x, requires_grad=False)
-    return Reshape(shape)(x)
+    """View ``x`` with a new shape (a tuple or an int; one entry may be -1).
+
+    x (any shape) -> ``shape`` with the same size. Always a new Variable (its data may
+    share x's memory), even when the shape is unchanged.
+    """
+    _shape_of(x, 'reshape')
+    return Reshape(_as_shape(shape))(x)
 
 
 def transpose(x, axes=None):
@@ -235,12 +255,19 @@ def sum_to(x, shape):
 
 
 def sum(x, axis=None, keepdims=False):
-    """Sum over ``axis`` (int, tuple or None for all)."""
+    """Sum over ``axis``: an int, a tuple of ints or None (all axes).
+
+    (2, 3, 4) with axis=1 -> (2, 4), or (2, 1, 4) with keepdims=True; axis=None -> ().
+    Negative axes count from the end; the dtype follows NumPy's ``x.sum``.
+    """
     return Sum(axis, keepdims)(x)
 
 
 def mean(x, axis=None, keepdims=False):
-    """Mean over ``axis`` (int, tuple or None for all)."""
+    """Mean over ``axis``, with the shapes of :func:`sum`.
+
+    Float dtypes are kept; integer input gives float64.
+    """
     return Mean(axis, keepdims)(x)
 
 
@@ -250,12 +277,18 @@ def get_item(x, index):
 
 
 def concat(xs, axis=1):
-    """Join a sequence of arrays along an existing axis."""
+    """Join a sequence of arrays along an existing ``axis`` (default 1, the channels).
+
+    Shapes must agree except on ``axis``: (N, 2, H, W) and (N, 3, H, W) -> (N, 5, H, W).
+    """
     return Concat(axis)(*xs)
 
 
 def stack(xs, axis=0):
-    """Join a sequence of same-shaped arrays along a new axis."""
+    """Join a sequence of same-shaped arrays along a new ``axis``.
+
+    k arrays of shape (A, B) -> (k, A, B) with axis=0, (A, k, B) with axis=1.
+    """
     return Stack(axis)(*xs)
 
 

@@ -1,6 +1,7 @@
 """Metrics that are not differentiated (no graph is recorded)."""
 from keisan.backend import get_array_module
 from keisan.core.variable import Variable, as_array
+from keisan.functions.loss import check_labels
 
 
 def accuracy(y, t):
@@ -8,17 +9,20 @@ def accuracy(y, t):
 
     Args:
         y: (N, C) scores.
-        t: (N,) integer labels or (N, C) one-hot.
+        t: (N,) integer labels in [0, C) or (N, C) one-hot.
     Returns:
-        scalar Variable (float of y's dtype), not part of any graph.
+        scalar Variable (float of y's dtype; float64 for integer y), not part of any graph.
+    Raises:
+        ValueError: y is not 2-D, the batch sizes differ, or a label is out of range.
     """
     y = y.data if isinstance(y, Variable) else as_array(y, where='accuracy')
     t = t.data if isinstance(t, Variable) else as_array(t, where='accuracy')
+    if y.ndim != 2:
+        raise ValueError('accuracy: y must be (N, C) scores, got shape %s' % (y.shape,))
     if t.shape == y.shape:
         t = t.argmax(axis=1)
-    if y.ndim != 2 or t.shape != y.shape[:1]:
-        raise ValueError('accuracy: y of shape %s and t of shape %s do not match '
-                         '(expected (N, C) and (N,) or (N, C))' % (y.shape, t.shape))
+    else:
+        check_labels('accuracy', y, t, x_name='y')
     xp = get_array_module(y)
     # .mean() returns a NumPy scalar, which Variable does not accept: make it a 0-d array.
     acc = xp.asarray((y.argmax(axis=1) == t).mean(),

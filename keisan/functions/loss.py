@@ -4,18 +4,25 @@ from keisan.backend import get_array_module
 from keisan.core.function import Function
 
 
-def check_labels(where, x, t):
-    """Validate integer class labels ``t`` of shape (N,) for scores ``x`` of shape (N, C)."""
+def check_labels(where, x, t, x_name='x'):
+    """Validate integer class labels ``t`` of shape (N,) for scores ``x`` of shape (N, C).
+
+    Errors name the calling function ``where`` and its score argument ``x_name``.
+    """
     if t.shape != x.shape[:1]:
-        raise ValueError('%s: labels t of shape %s do not match x of shape %s (expected '
+        batch = ('batch sizes differ (%d and %d): ' % (len(x), len(t))
+                 if t.ndim and len(t) != len(x) else '')
+        raise ValueError('%s: %slabels t of shape %s do not match %s of shape %s (expected '
                          'integer labels of shape %s or one-hot of shape %s)'
-                         % (where, t.shape, x.shape, x.shape[:1], x.shape))
+                         % (where, batch, t.shape, x_name, x.shape, x.shape[:1], x.shape))
     if t.dtype.kind not in 'iu':
         raise TypeError('%s: integer labels must have an integer dtype, got %s'
                         % (where, t.dtype))
-    if t.size and (int(t.min()) < 0 or int(t.max()) >= x.shape[1]):
-        raise ValueError('%s: labels must lie in [0, %d), got values in [%d, %d]'
-                         % (where, x.shape[1], int(t.min()), int(t.max())))
+    c = x.shape[1]
+    if t.size and (int(t.min()) < 0 or int(t.max()) >= c):
+        i = int(((t < 0) | (t >= c)).argmax())      # first bad label; error path only
+        raise ValueError('%s: label t[%d] = %d is out of range for %d classes (expected '
+                         'labels in [0, %d))' % (where, i, int(t[i]), c, c))
 
 
 class MeanSquaredError(Function):
@@ -47,10 +54,10 @@ class SoftmaxCrossEntropy(Function):
         if x.ndim != 2:
             raise ValueError('softmax_cross_entropy: x must be 2-D (N, C), got shape %s'
                              % (x.shape,))
-        log_y = kernels.log_softmax(x, axis=1)
+        log_y = kernels.log_softmax(x, axis=1)     # float64 for integer x
         n = len(x)
         if t.shape == x.shape:          # one-hot or soft labels
-            self.t_dense = t.astype(x.dtype, copy=False)
+            self.t_dense = t.astype(log_y.dtype, copy=False)
             loss = -(self.t_dense * log_y).sum() / n
         else:
             check_labels('softmax_cross_entropy', x, t)
@@ -58,7 +65,7 @@ class SoftmaxCrossEntropy(Function):
             loss = -log_y[xp.arange(n), t].sum() / n
         self.t = t
         self.y = xp.exp(log_y, out=log_y)
-        return xp.asarray(loss, dtype=x.dtype)
+        return xp.asarray(loss, dtype=log_y.dtype)
 
     def backward(self, gy):
         xp = get_array_module(gy)
@@ -81,15 +88,15 @@ class SigmoidCrossEntropy(Function):
             raise ValueError('sigmoid_cross_entropy: x of shape %s and t of shape %s differ'
                              % (x.shape, t.shape))
         xp = get_array_module(x)
+        if x.dtype.kind != 'f':     # integer logits: float64 (int8 exp would give float16)
+            x = x.astype(xp.float64)
         self.x, self.t = x, t.astype(x.dtype, copy=False)
         # max(x, 0) - x t + log(1 + exp(-|x|)) is log-sum-exp stable for any x.
         loss = xp.maximum(x, 0) - x * self.t + xp.log1p(xp.exp(-abs(x)))
         return loss.mean().astype(x.dtype, copy=False)
 
     def backward(self, gy):
-        xp = get_array_module(gy)
-        p = xp.tanh(self.x * 0.5) * 0.5 + 0.5
-        return (p - self.t) * (gy / self.x.size), None
+        return (kernels.sigmoid(self.x) - self.t) * (gy / self.x.size), None
 
 
 def mean_squared_error(x0, x1):
@@ -104,11 +111,14 @@ def softmax_cross_entropy(x, t):
         x: (N, C) scores (logits).
         t: (N,) integer labels in [0, C), or (N, C) one-hot / probability rows.
     Returns:
-        scalar Variable, the mean over the batch.
+        scalar Variable, the mean over the batch (x's float dtype; float64 for integer x).
     """
     return SoftmaxCrossEntropy()(x, t)
 
 
 def sigmoid_cross_entropy(x, t):
-    """Binary cross-entropy of logits ``x`` against 0/1 targets ``t`` (same shape); mean."""
+    """Binary cross-entropy of logits ``x`` against 0/1 targets ``t`` (same shape); mean.
+
+    Returns a scalar Variable of x's float dtype (float64 for integer x).
+    """
     return SigmoidCrossEntropy()(x, t)

@@ -1,7 +1,9 @@
 """Elementwise arithmetic and math: add, sub, mul, div, neg, pow, exp, log, ...
 
 Binary operations broadcast like NumPy; their backward reduces each gradient
-back to its input's shape with :func:`keisan.kernels.sum_to`.
+back to its input's shape with :func:`keisan.kernels.sum_to`. A Python scalar
+operand takes the dtype of the array beside it, so float32 stays float32.
+Unary functions map x (any shape) to the same shape.
 """
 import numpy as np
 
@@ -48,6 +50,8 @@ class _Broadcasting(Function):
 
 
 class Add(_Broadcasting):
+    """y = x0 + x1; each input gets gy summed back to its shape."""
+
     def forward(self, x0, x1):
         self._keep_shapes(x0, x1)
         return x0 + x1
@@ -57,6 +61,8 @@ class Add(_Broadcasting):
 
 
 class Sub(_Broadcasting):
+    """y = x0 - x1; gradients gy and -gy, summed back to each shape."""
+
     def forward(self, x0, x1):
         self._keep_shapes(x0, x1)
         return x0 - x1
@@ -66,6 +72,8 @@ class Sub(_Broadcasting):
 
 
 class Mul(_Broadcasting):
+    """y = x0 * x1; gradients gy * x1 and gy * x0."""
+
     def forward(self, x0, x1):
         self._keep_shapes(x0, x1)
         self.x0, self.x1 = x0, x1
@@ -78,6 +86,8 @@ class Mul(_Broadcasting):
 
 
 class Div(_Broadcasting):
+    """y = x0 / x1; gradients gy / x1 and -gy * x0 / x1**2."""
+
     def forward(self, x0, x1):
         self._keep_shapes(x0, x1)
         self.x0, self.x1 = x0, x1
@@ -91,6 +101,8 @@ class Div(_Broadcasting):
 
 
 class Neg(Function):
+    """y = -x; gradient -gy."""
+
     def forward(self, x):
         return -x
 
@@ -137,6 +149,8 @@ class Pow(_Broadcasting):
 
 
 class Exp(Function):
+    """y = exp(x); gradient gy * y."""
+
     def forward(self, x):
         self.y = get_array_module(x).exp(x)
         return self.y
@@ -146,6 +160,8 @@ class Exp(Function):
 
 
 class Log(Function):
+    """y = log(x) (natural); gradient gy / x."""
+
     def forward(self, x):
         self.x = x
         return get_array_module(x).log(x)
@@ -155,6 +171,8 @@ class Log(Function):
 
 
 class Sqrt(Function):
+    """y = sqrt(x); gradient gy / (2 * y)."""
+
     def forward(self, x):
         self.y = get_array_module(x).sqrt(x)
         return self.y
@@ -164,6 +182,8 @@ class Sqrt(Function):
 
 
 class Square(Function):
+    """y = x * x; gradient 2 * x * gy."""
+
     def forward(self, x):
         self.x = x
         return x * x
@@ -173,6 +193,7 @@ class Square(Function):
 
 
 class Abs(Function):
+    """y = |x|; gradient gy * sign(x) (0 at x == 0)."""
     label = 'absolute'
 
     def forward(self, x):
@@ -184,6 +205,8 @@ class Abs(Function):
 
 
 class Sin(Function):
+    """y = sin(x); gradient gy * cos(x)."""
+
     def forward(self, x):
         self.x = x
         return get_array_module(x).sin(x)
@@ -193,6 +216,8 @@ class Sin(Function):
 
 
 class Cos(Function):
+    """y = cos(x); gradient -gy * sin(x)."""
+
     def forward(self, x):
         self.x = x
         return get_array_module(x).cos(x)
@@ -202,6 +227,8 @@ class Cos(Function):
 
 
 class Tanh(Function):
+    """y = tanh(x); gradient gy * (1 - y**2)."""
+
     def forward(self, x):
         self.y = get_array_module(x).tanh(x)
         return self.y
@@ -235,6 +262,8 @@ class Minimum(_Broadcasting):
 
 
 class Clip(Function):
+    """y = x clipped to [x_min, x_max]; the gradient passes only inside the bounds."""
+
     def __init__(self, x_min, x_max):
         if x_min is not None and x_max is not None and x_min > x_max:
             raise ValueError('clip: x_min (%r) must not exceed x_max (%r)' % (x_min, x_max))
@@ -243,7 +272,10 @@ class Clip(Function):
     def forward(self, x):
         self.inside = (x >= self.x_min if self.x_min is not None else True) & \
                       (x <= self.x_max if self.x_max is not None else True)
-        return get_array_module(x).clip(x, self.x_min, self.x_max).astype(x.dtype, copy=False)
+        y = get_array_module(x).clip(x, self.x_min, self.x_max)
+        # Float bounds must not upcast float32; integer x with float bounds gives float64
+        # like np.clip (casting back would truncate the bounds).
+        return y.astype(x.dtype, copy=False) if x.dtype.kind == 'f' else y
 
     def backward(self, gy):
         return gy * self.inside
@@ -251,27 +283,27 @@ class Clip(Function):
 
 # ----- functional API -------------------------------------------------------------
 def add(x0, x1):
-    """x0 + x1 with broadcasting."""
+    """x0 + x1. Shapes broadcast like NumPy: (N, C) and (C,) -> (N, C)."""
     return _binary(Add, x0, x1)
 
 
 def sub(x0, x1):
-    """x0 - x1 with broadcasting."""
+    """x0 - x1. Shapes broadcast like NumPy: (N, C) and (C,) -> (N, C)."""
     return _binary(Sub, x0, x1)
 
 
 def mul(x0, x1):
-    """x0 * x1 with broadcasting."""
+    """x0 * x1, elementwise. Shapes broadcast like NumPy: (N, C) and (C,) -> (N, C)."""
     return _binary(Mul, x0, x1)
 
 
 def div(x0, x1):
-    """x0 / x1 with broadcasting."""
+    """x0 / x1 (true division). Shapes broadcast like NumPy: (N, C) and (C,) -> (N, C)."""
     return _binary(Div, x0, x1)
 
 
 def neg(x):
-    """-x."""
+    """-x. x (any shape) -> same shape."""
     return Neg()(x)
 
 
@@ -284,48 +316,58 @@ def pow(x, c):
 
 
 def exp(x):
+    """exp(x), elementwise. x (any shape) -> same shape."""
     return Exp()(x)
 
 
 def log(x):
-    """Natural logarithm."""
+    """Natural logarithm. x (any shape) -> same shape."""
     return Log()(x)
 
 
 def sqrt(x):
+    """Square root, elementwise. x (any shape) -> same shape."""
     return Sqrt()(x)
 
 
 def square(x):
+    """x * x, elementwise. x (any shape) -> same shape."""
     return Square()(x)
 
 
 def absolute(x):
+    """|x| (also ``F.abs``); gradient 0 at x == 0. x (any shape) -> same shape."""
     return Abs()(x)
 
 
 def sin(x):
+    """Sine (radians), elementwise. x (any shape) -> same shape."""
     return Sin()(x)
 
 
 def cos(x):
+    """Cosine (radians), elementwise. x (any shape) -> same shape."""
     return Cos()(x)
 
 
 def tanh(x):
+    """Hyperbolic tangent (also an activation). x (any shape) -> same shape."""
     return Tanh()(x)
 
 
 def maximum(x0, x1):
-    """Elementwise maximum with broadcasting."""
+    """Elementwise maximum; shapes broadcast like :func:`add`."""
     return _binary(Maximum, x0, x1)
 
 
 def minimum(x0, x1):
-    """Elementwise minimum with broadcasting."""
+    """Elementwise minimum; shapes broadcast like :func:`add`."""
     return _binary(Minimum, x0, x1)
 
 
 def clip(x, x_min, x_max):
-    """Clip values to [x_min, x_max] (either may be None); gradient 0 outside."""
+    """Clip values to [x_min, x_max] (either may be None); gradient 0 outside.
+
+    x (any shape) -> same shape; float dtypes are kept.
+    """
     return Clip(x_min, x_max)(x)

@@ -6,6 +6,14 @@ from keisan.core.function import Function
 from keisan.kernels import accumulate_windows, conv_output_size, pair, windows
 
 
+def _lowest(dtype):
+    """Padding that never wins a max: -inf, or the minimum of an integer dtype (an
+    integer array cannot hold -inf)."""
+    if dtype.kind in 'iu':
+        return np.iinfo(dtype).min
+    return False if dtype.kind == 'b' else -np.inf
+
+
 class _Pooling2D(Function):
     """ksize, stride and pad are ints or (height, width) pairs; stride defaults to ksize."""
 
@@ -56,12 +64,17 @@ class _Pooling2D(Function):
 
 
 class MaxPooling2D(_Pooling2D):
-    """Max over each window; the gradient goes to the first maximal element."""
+    """Max over each window; the gradient goes to the first maximal element.
+
+    Padding never wins the max (``pad_value=None``: the dtype's lowest value), unless
+    a ``pad_value`` is given: the book's Pooling layer pads with 0, as its im2col does.
+    """
     label = 'max_pooling_2d'     # name in error messages (not 'max_pooling2_d')
 
-    def __init__(self, ksize, stride=None, pad=0):
+    def __init__(self, ksize, stride=None, pad=0, pad_value=None):
         super().__init__(ksize, stride, pad)
-        if self.pad[0] >= self.kh or self.pad[1] >= self.kw:
+        self.pad_value = pad_value
+        if pad_value is None and (self.pad[0] >= self.kh or self.pad[1] >= self.kw):
             # The first window would hold only padding and output -inf.
             raise ValueError('max_pooling_2d: pad=%r must be smaller than ksize=%r'
                              % (pad, ksize))
@@ -80,7 +93,8 @@ class MaxPooling2D(_Pooling2D):
                     xp.maximum(y, t[:, :, :, i, :, j], out=y)
             self.y = y
             return y
-        cols = self._windows(x, pad_value=-np.inf)
+        cols = self._windows(x, pad_value=_lowest(x.dtype) if self.pad_value is None
+                             else self.pad_value)
         self._argmax = cols.argmax(axis=4)
         return xp.take_along_axis(cols, self._argmax[..., None], axis=4)[..., 0]
 
@@ -158,7 +172,7 @@ def max_pooling_2d(x, ksize, stride=None, pad=0):
 
     ``ksize``, ``stride`` and ``pad`` are ints or (height, width) pairs; ``stride``
     defaults to ``ksize``; padding (which must be smaller than ``ksize``) never wins
-    the max.
+    the max: it is -inf, or the dtype's minimum for integer x. The dtype is kept.
     """
     return MaxPooling2D(ksize, stride, pad)(x)
 

@@ -21,11 +21,12 @@ class Affine:
 
     def forward(self, x):
         self._fn = Linear()
-        out = self._fn.forward(x, self.W, self.b)
+        out = self._fn.forward(x, self.W, self.b)     # b may be None (no bias)
         self.original_x_shape, self.x = x.shape, self._fn.x
         return out
 
     def backward(self, dout):
         self._fn.needs_input_grad = (self.compute_dx, True, True)
-        dx, self.dW, self.db = self._fn.backward(dout)
+        dx, self.dW, *db = self._fn.backward(dout)
+        self.db = db[0] if db else None
         return dx

@@ -42,12 +42,17 @@ class Convolution:
 
     def backward(self, dout):
         self._fn.needs_input_grad = (self.compute_dx, True, True)
-        dx, self.dW, self.db = self._fn.backward(dout)
+        dx, self.dW, *db = self._fn.backward(dout)
+        self.db = db[0] if db else None
         return dx
 
 
 class Pooling:
-    """Max pooling over pool_h x pool_w windows (the book's default stride is 1)."""
+    """Max pooling over pool_h x pool_w windows (the book's default stride is 1).
+
+    With ``pad > 0`` the padding is zeros that take part in the max, as in the book
+    (``F.max_pooling_2d`` never lets padding win).
+    """
 
     def __init__(self, pool_h, pool_w, stride=1, pad=0):
         self.pool_h = pool_h
@@ -58,7 +63,7 @@ class Pooling:
         self._fn = None
 
     def forward(self, x):
-        self._fn = MaxPooling2D((self.pool_h, self.pool_w), self.stride, self.pad)
+        self._fn = MaxPooling2D((self.pool_h, self.pool_w), self.stride, self.pad, pad_value=0)
         out = self._fn.forward(x)
         self.x = x
         return out

@@ -4,6 +4,7 @@ from keisan.backend import get_array_module
 from keisan.core.variable import Parameter
 from keisan.functions.convolution import convolution_2d
 from keisan.kernels import pair
+from keisan.links.lazy import check_input
 from keisan.links.link import Link
 
 
@@ -32,6 +33,7 @@ class Convolution2D(Link):
     def forward(self, x):
         """x: (N, C, H, W) -> (N, out_channels, OH, OW)."""
         if self.W.data is None:
+            x = check_input('Convolution2D', x, min_ndim=2)
             self.W.initialize((self.out_channels, x.shape[1], self.kh, self.kw),
                               xp=get_array_module(x),
                               dtype=None if self.b is None else self.b.dtype)

@@ -2,6 +2,7 @@
 from keisan import initializers
 from keisan.backend import get_array_module
 from keisan.core.variable import Parameter
+from keisan.links.lazy import check_input
 from keisan.functions.linalg import linear
 from keisan.links.link import Link
 
@@ -24,7 +25,7 @@ class Linear(Link):
         super().__init__()
         if out_size is None:
             in_size, out_size = None, in_size
-        self.in_size, self.out_size = in_size, out_size
+        self.out_size = out_size
         self.W = Parameter(initializer=initializers.get(initialW))
         if in_size is not None:
             self.W.initialize((in_size, out_size))
@@ -35,10 +36,18 @@ class Linear(Link):
                                                             initializers.Zero()))
             self.b.initialize((out_size,))
 
+    @property
+    def in_size(self):
+        """Input features: W's first axis, None until W is initialized (lazy link)."""
+        return None if self.W.data is None else self.W.shape[0]
+
     def forward(self, x):
         """x: (N, in_size) or (N, ...) flattened to (N, in_size) -> (N, out_size)."""
         if self.W.data is None:
-            self.in_size = x.size // len(x)
-            self.W.initialize((self.in_size, self.out_size), xp=get_array_module(x),
+            x = check_input('Linear', x, min_ndim=2)
+            in_size = 1
+            for n in x.shape[1:]:
+                in_size *= n
+            self.W.initialize((in_size, self.out_size), xp=get_array_module(x),
                               dtype=None if self.b is None else self.b.dtype)
         return linear(x, self.W, self.b)

@@ -7,6 +7,7 @@ Persistent arrays (batch-norm running statistics) are registered with
 parameters but never updated by optimizers.
 """
 from keisan import backend
+from keisan.config import config, using_config
 from keisan.core.variable import Parameter
 
 
@@ -44,7 +45,12 @@ class Link:
         object.__delattr__(self, name)
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        """Run ``forward``; a link in evaluation mode (``eval()``) runs it with
+        ``config.train`` off, so that dropout and batch norm inside it act as in test mode."""
+        if self.training or not config.train:
+            return self.forward(*args, **kwargs)
+        with using_config('train', False):
+            return self.forward(*args, **kwargs)
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError('%s does not define forward' % type(self).__name__)
@@ -109,7 +115,8 @@ class Link:
         return self
 
     def eval(self):
-        """Evaluation mode: dropout off, batch norm uses running statistics."""
+        """Evaluation mode: calling the link runs dropout as identity and batch norm on its
+        running statistics (like ``with keisan.test_mode():`` around each call)."""
         return self.train(False)
 
     # ----- state ----------------------------------------------------------------
@@ -132,7 +139,12 @@ class Link:
         persistents = {name: (link, attr) for name, link, attr in self._persistent_slots()}
         problems = []
         if strict:
-            missing = [n for n in list(expected) + list(persistents) if n not in state]
+            # An uninitialized lazy parameter (or empty persistent) is not saved by
+            # state_dict, so its absence from the file is no mismatch.
+            present = [n for n, p in expected.items() if p.data is not None]
+            present += [n for n, (link, attr) in persistents.items()
+                        if getattr(link, attr) is not None]
+            missing = [n for n in present if n not in state]
             unexpected = [n for n in state if n not in expected and n not in persistents]
             if missing:
                 problems.append('missing %s' % ', '.join(missing))

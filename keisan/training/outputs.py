@@ -8,9 +8,10 @@ import io
 import json
 import os
 import sys
-import tempfile
 
 import numpy as np
+
+from keisan.fileio import atomic_path, atomic_write
 
 __all__ = ['METRICS', 'write_text_atomic', 'write_json_atomic', 'write_metrics',
            'plot_curves', 'encode_random_state', 'decode_random_state']
@@ -24,17 +25,8 @@ METRICS = ('epoch', 'train_loss', 'train_acc', 'test_loss', 'test_acc', 'seconds
 
 def write_text_atomic(path, text):
     """Write ``text`` to ``path`` via a temporary file and ``os.replace``."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix='.tmp-')
-    try:
-        with os.fdopen(fd, 'w', encoding='utf-8', newline='') as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic_write(path, 'w', encoding='utf-8', newline='') as f:
+        f.write(text)
 
 
 def write_json_atomic(path, obj):
@@ -88,16 +80,8 @@ def plot_curves(path, history):
         ax.grid(True, alpha=0.3)
         ax.legend()
     fig.tight_layout()
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix='.tmp-', suffix='.png')
-    os.close(fd)
-    try:
+    with atomic_path(path, suffix='.png') as tmp:
         fig.savefig(tmp, format='png', dpi=100)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
     return True
 
 
