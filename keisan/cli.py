@@ -20,6 +20,7 @@ import keisan
 from keisan import backend, gradient_check
 from keisan import optimizers as O
 from keisan.datasets import FASHION_MNIST_CLASSES, MNIST_CLASSES, DatasetError, get_dataset
+from keisan.kernels import softmax
 from keisan.training import models as M
 from keisan.training.outputs import write_json_atomic
 from keisan.training.trainer import CHECKPOINT_FILE, Trainer, evaluate_network
@@ -36,21 +37,27 @@ class CLIError(Exception):
 
 
 def default_lr(optimizer):
-    """0.001 for Adam/AdamW, 1.0 for AdaDelta (its lr only scales its own step), else 0.01."""
-    if optimizer in ('adam', 'adamw'):
-        return 0.001
-    return 1.0 if optimizer == 'adadelta' else 0.01
+    """The optimizer's own default learning rate (its class default, e.g. 1e-3 for Adam,
+    1e-4 for RMSpropGraves, 1.0 for AdaDelta, whose lr only scales its own step)."""
+    return O.get(optimizer).lr
 
 
 # ----- shared helpers ---------------------------------------------------------------------
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError('expected a positive integer, got %r' % text) from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError('expected a positive integer, got %r' % text)
-    return value
+def _int_at_least(minimum, what):
+    """An argparse type: an int >= ``minimum``, else a message saying ``what`` was expected."""
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < minimum:
+            raise argparse.ArgumentTypeError('expected %s, got %r' % (what, text))
+        return value
+    return parse
+
+
+_positive_int = _int_at_least(1, 'a positive integer')
+_nonnegative_int = _int_at_least(0, 'an integer >= 0')
 
 
 def _load_data(dataset, model, data_dir=None, download=True, train_size=None, test_size=None):
@@ -82,6 +89,19 @@ def _require_gpu():
 
 
 # ----- train --------------------------------------------------------------------------------
+def _prepare_out(out):
+    """Create the run directory ``out``, or CLIError if it cannot hold the run's files."""
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise CLIError('--out %s exists and is not a directory' % out)
+    try:
+        os.makedirs(out, exist_ok=True)
+    except OSError as e:
+        raise CLIError('--out %s: cannot create the directory (%s)' % (out, e.strerror or e)) \
+            from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise CLIError('--out %s: the directory is not writable' % out)
+
+
 def cmd_train(args):
     out = args.out or os.path.join('runs', '%s-%s' % (args.model, args.dataset))
     checkpoint = os.path.join(out, CHECKPOINT_FILE)
@@ -110,6 +130,7 @@ def cmd_train(args):
         network.to_gpu()
         backend._import_cupy().random.seed(args.seed)     # dropout on the GPU draws from CuPy
 
+    _prepare_out(out)
     if not args.resume and os.path.isfile(checkpoint):
         print('note: starting a new run in %s (the checkpoint there is replaced; '
               'use --resume to continue it)' % out)
@@ -143,8 +164,12 @@ def cmd_train(args):
         print('\ninterrupted after epoch %d; continue with the same command plus --resume'
               % trainer.current_epoch, file=sys.stderr)
         return 130
-    print('saved model.npz, checkpoint.npz, metrics.csv, metrics.json and curves.png in %s'
-          % out)
+    except OSError as e:        # disk full, directory removed, ... while saving an epoch
+        raise CLIError('cannot write the run files in %s: %s' % (out, e)) from None
+    saved = [name for name in (M.MODEL_FILE, CHECKPOINT_FILE, 'metrics.csv', 'metrics.json',
+                               'curves.png', M.CONFIG_FILE)
+             if os.path.isfile(os.path.join(out, name))]
+    print('saved %s in %s' % (', '.join(saved), out))
     return 0
 
 
@@ -201,12 +226,6 @@ def _read_image(path, shape):
     return array, inverted
 
 
-def _softmax(scores):
-    z = scores - scores.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
-
-
 def cmd_predict(args):
     try:
         import PIL  # noqa: F401
@@ -220,9 +239,9 @@ def cmd_predict(args):
     images = [_read_image(path, hw) for path in args.images]   # all readable before output
     x = np.stack([a for a, _ in images]).reshape((len(images),) + input_shape)
     scores = network.predict(x.astype(network.dtype), train_flg=False)
-    probs = _softmax(np.asarray(scores, dtype=np.float64))
+    probs = softmax(np.asarray(scores, dtype=np.float64), axis=1)
     for path, (_, inverted), p in zip(args.images, images, probs):
-        top = np.argsort(-p)[:3]
+        top = np.argsort(-p, kind='stable')[:args.top or len(p)]
         note = '  (inverted: the image is dark on light)' if inverted else ''
         print('%s: %s%s' % (path, names[top[0]], note))
         for k in top:
@@ -277,8 +296,8 @@ def build_parser():
     p.add_argument('--dataset', choices=DATASETS, default='fashion-mnist')
     p.add_argument('--optimizer', choices=OPTIMIZER_NAMES, default='adam')
     p.add_argument('--lr', type=float, default=None,
-                   help='learning rate (default 0.001 for adam/adamw, 1.0 for adadelta, '
-                   'else 0.01)')
+                   help="learning rate (default: the optimizer's own, e.g. 0.01 for sgd, "
+                   '0.001 for adam, 1e-4 for rmspropgraves, 1.0 for adadelta)')
     p.add_argument('--epochs', type=_positive_int, default=5)
     p.add_argument('--batch-size', type=_positive_int, default=100)
     p.add_argument('--weight-decay', type=float, default=0.0,
@@ -314,6 +333,9 @@ def build_parser():
     p = sub.add_parser('predict', help='classify image files with a trained run')
     p.add_argument('dir', help='run directory with config.json and model.npz')
     p.add_argument('images', nargs='+', metavar='IMAGE')
+    p.add_argument('--top', type=_nonnegative_int, default=3,
+                   help='list the N most likely classes with their probabilities (default 3; '
+                   '0: all classes)')
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser('gradcheck', help='compare backprop with numerical gradients')

@@ -32,9 +32,12 @@ def test_python_m_keisan_help():
         assert command in result.stdout
 
 
-def test_default_lr():
+def test_default_lr_is_the_optimizers_own():
     assert cli.default_lr('adam') == cli.default_lr('adamw') == 0.001
     assert cli.default_lr('sgd') == cli.default_lr('rmsprop') == 0.01
+    assert cli.default_lr('rmspropgraves') == 1e-4          # Chainer's default
+    assert cli.default_lr('smorms3') == 1e-3
+    assert cli.default_lr('adadelta') == 1.0
 
 
 # ----- the full workflow on real data ---------------------------------------------------------
@@ -98,6 +101,32 @@ def test_train_conv_autograd_with_weight_decay_hook(tmp_path):
     assert config['optimizer_params'] == {'lr': 0.01}
     network, _ = load_model(str(out))
     assert network.params['W1'].shape == (30, 1, 5, 5)
+
+
+@needs_fashion
+def test_out_that_cannot_hold_a_run(tmp_path, capsys):
+    a_file = tmp_path / 'file'
+    a_file.write_text('x')
+    assert train_two_layer(a_file) == 2
+    err = capsys.readouterr().err
+    assert 'not a directory' in err and 'Traceback' not in err
+    assert train_two_layer(a_file / 'sub') == 2
+    assert 'cannot create' in capsys.readouterr().err
+
+
+@needs_fashion
+def test_predict_top_lists_all_classes(tmp_path, capsys):
+    pil = pytest.importorskip('PIL.Image')
+    out = tmp_path / 'run'
+    assert train_two_layer(out) == 0
+    pil.fromarray(np.zeros((28, 28), np.uint8)).save(tmp_path / 'black.png')
+    capsys.readouterr()
+    assert cli.main(['predict', str(out), str(tmp_path / 'black.png'), '--top', '0']) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 11
+    assert sum(float(line.split()[-1]) for line in lines[1:]) == pytest.approx(1, abs=5e-3)
+    with pytest.raises(SystemExit):
+        cli.main(['predict', str(out), str(tmp_path / 'black.png'), '--top', '-1'])
 
 
 @needs_fashion

@@ -795,3 +795,11 @@ def test_loader_device_gpu_uses_keisan_cuda(monkeypatch):
     assert [b[0][0] for b in batches] == ['on-gpu'] * 2
     assert moved == [(4, 3), (4,), (2, 3), (2,)]
     assert isinstance(next(iter(DataLoader((x, t), 4, device='cpu')))[0], np.ndarray)
+
+
+def test_loader_takes_the_dataset_by_keyword():
+    x, t = np.arange(10.0).reshape(5, 2), np.arange(5)
+    loader = DataLoader(dataset=(x, t), batch_size=2, drop_last=True)
+    assert [len(b[0]) for b in loader] == [2, 2]
+    with pytest.raises(TypeError, match='DataLoader.*int'):
+        DataLoader(dataset=3, batch_size=2)

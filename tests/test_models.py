@@ -179,3 +179,18 @@ def test_bad_constructor_arguments():
     with pytest.raises(ValueError, match='linear'):
         models.TwoLayerNet(4, 3, 2).predict(np.zeros((2, 5), np.float32))
     assert ks.config.dtype == np.float32
+
+
+def test_simple_conv_net_weight_init_std_choices():
+    np.random.seed(0)
+    book = models.SimpleConvNet(weight_init_std=0.01, dtype=np.float64)
+    np.random.seed(0)
+    w1 = 0.01 * np.random.randn(30, 1, 5, 5)         # the book's draws, in the book's order
+    np.testing.assert_array_equal(book.params['W1'], w1)
+    np.random.seed(0)
+    he = models.SimpleConvNet(weight_init_std='relu', dtype=np.float64)
+    for key, fan_in in (('W1', 25), ('W2', 30 * 12 * 12), ('W3', 100)):
+        std = he.params[key].std()
+        assert abs(std / np.sqrt(2.0 / fan_in) - 1) < 0.1, key
+    with pytest.raises(ValueError, match='weight_init_std'):
+        models.SimpleConvNet(weight_init_std='gauss')

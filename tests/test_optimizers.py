@@ -91,14 +91,15 @@ def ref_adadelta(rho, eps, lr=1.0):
     return step
 
 
-def ref_adam(alpha, beta1, beta2, eps, wd=0.0, amsgrad=False):
+def ref_adam(alpha, beta1, beta2, eps, wd=0.0, amsgrad=False, eta=1.0):
+    """Chainer's Adam: p - eta * (alpha_t * m / (sqrt(v) + eps) + wd * p)."""
     def step(p, g, s, t):
         m = beta1 * s.get('m', 0 * p) + (1 - beta1) * g
         v = beta2 * s.get('v', 0 * p) + (1 - beta2) * g ** 2
         vhat = np.maximum(s.get('vhat', 0 * p), v)
         s.update(m=m, v=v, vhat=vhat)
         alpha_t = alpha * np.sqrt(1 - beta2 ** t) / (1 - beta1 ** t)
-        return p - alpha * wd * p - alpha_t * m / (np.sqrt(vhat if amsgrad else v) + eps)
+        return p - eta * (alpha_t * m / (np.sqrt(vhat if amsgrad else v) + eps) + wd * p)
     return step
 
 
@@ -129,6 +130,9 @@ CASES = {
              ref_adam(0.1, 0.8, 0.9, 0.05)),
     'AdamW': (O.Adam, dict(alpha=0.1, beta1=0.8, beta2=0.9, eps=0.05, weight_decay_rate=0.2),
               ref_adam(0.1, 0.8, 0.9, 0.05, wd=0.2)),
+    'AdamW-eta': (O.AdamW, dict(alpha=0.1, beta1=0.8, beta2=0.9, eps=0.05,
+                                weight_decay_rate=0.2, eta=0.5),
+                  ref_adam(0.1, 0.8, 0.9, 0.05, wd=0.2, eta=0.5)),
     'AMSGrad': (O.Adam, dict(alpha=0.1, beta1=0.8, beta2=0.9, eps=0.05, amsgrad=True),
                 ref_adam(0.1, 0.8, 0.9, 0.05, amsgrad=True)),
     'SMORMS3': (O.SMORMS3, dict(lr=0.3, eps=1e-3), ref_smorms3(0.3, 1e-3)),
@@ -621,7 +625,7 @@ def test_get():
     adam = O.get('Adam', lr=0.001)
     assert adam.alpha == 0.001 and adam.weight_decay_rate == 0
     adamw = O.get('adamw')
-    assert isinstance(adamw, O.Adam) and adamw.weight_decay_rate == 0.01
+    assert isinstance(adamw, O.Adam) and adamw.weight_decay_rate == 1e-5 and adamw.eta == 1
     assert O.get('AdamW', weight_decay_rate=0.1, lr=0.01).weight_decay_rate == 0.1
     assert O.get('rmsprop', decay_rate=0.9).alpha == 0.9
     opt = O.SGD()
@@ -669,3 +673,24 @@ def test_book_mode_accepts_parameters_in_dict():
     O.SGD(lr=0.1).update({'W': W}, {'W': GRADS[0]['W']})
     assert W.data is data
     np.testing.assert_allclose(data, W0 - 0.1 * GRADS[0]['W'])
+
+
+def test_a_failing_hook_leaves_the_step_count_alone():
+    def broken(optimizer, names, params, grads):
+        raise RuntimeError('hook failed')
+    params = {'W': np.ones(3)}
+    opt = O.SGD(lr=0.1)
+    opt.add_hook(broken, name='broken')
+    with pytest.raises(RuntimeError, match='hook failed'):
+        opt.update(params, {'W': np.ones(3)})
+    assert opt.t == 0
+    np.testing.assert_array_equal(params['W'], np.ones(3))
+
+
+def test_adamw_decay_is_per_step_and_scaled_by_eta_only():
+    # With zero gradient the Adam step is 0 and only the decay acts: p * (1 - eta*wd)^t.
+    p = {'W': np.full(4, 2.0)}
+    opt = O.AdamW(alpha=0.5, weight_decay_rate=0.1, eta=0.5)
+    for _ in range(3):
+        opt.update(p, {'W': np.zeros(4)})
+    np.testing.assert_allclose(p['W'], 2.0 * (1 - 0.05) ** 3)

@@ -78,8 +78,8 @@ class DataLoader:
     """Iterate over a dataset in mini-batches; each ``iter()`` is one epoch.
 
     Args:
-        dataset_or_arrays: a Dataset, a single array, or a tuple/list of arrays
-            (wrapped in a TupleDataset).
+        dataset: a Dataset (or anything with ``len`` and indexing), a single
+            array, or a tuple/list of arrays (wrapped in a TupleDataset).
         batch_size: positive int.
         shuffle: visit the examples in a new random order every epoch. The orders
             come from ``np.random.default_rng(seed)``, advanced once per epoch, so
@@ -103,19 +103,16 @@ class DataLoader:
     in use at a time.
     """
 
-    def __init__(self, dataset_or_arrays, batch_size, shuffle=False, seed=None,
-                 drop_last=False, device=None):
-        if isinstance(dataset_or_arrays, (tuple, list)):
-            dataset = TupleDataset(*dataset_or_arrays)
-        elif isinstance(dataset_or_arrays, Dataset):
-            dataset = dataset_or_arrays
-        elif hasattr(dataset_or_arrays, '__len__') and hasattr(dataset_or_arrays, 'shape'):
-            dataset = TupleDataset(dataset_or_arrays)
-        elif hasattr(dataset_or_arrays, '__len__') and hasattr(dataset_or_arrays, '__getitem__'):
-            dataset = dataset_or_arrays
-        else:
+    def __init__(self, dataset, batch_size, shuffle=False, seed=None, drop_last=False,
+                 device=None):
+        if isinstance(dataset, (tuple, list)):
+            dataset = TupleDataset(*dataset)
+        elif hasattr(dataset, '__len__') and hasattr(dataset, 'shape'):     # one array
+            dataset = TupleDataset(dataset)
+        elif not isinstance(dataset, Dataset) and not (hasattr(dataset, '__len__')
+                                                       and hasattr(dataset, '__getitem__')):
             raise TypeError('DataLoader: expected a Dataset, an array or a tuple of arrays, '
-                            'got %s' % type(dataset_or_arrays).__name__)
+                            'got %s' % type(dataset).__name__)
         if not _is_int(batch_size) or batch_size <= 0:
             raise ValueError('DataLoader: batch_size must be a positive int, got %r'
                              % (batch_size,))

@@ -3,6 +3,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from keisan import initializers
 from keisan.kernels import conv_output_size
 from keisan.layers import Affine, Convolution, Pooling, Relu, SoftmaxWithLoss
 from keisan.models.base import BookNetwork
@@ -15,7 +16,9 @@ class SimpleConvNet(BookNetwork):
         input_dim: (C, H, W) of the images.
         conv_param: {'filter_num', 'filter_size', 'pad', 'stride'}.
         hidden_size, output_size: widths of the Affine layers.
-        weight_init_std: std of the Gaussian weights.
+        weight_init_std: std of the Gaussian weights (the book's 0.01), or, as in
+            MultiLayerNet, 'relu'/'he' (He: std sqrt(2 / fan_in) per layer) or
+            'sigmoid'/'xavier' (sqrt(1 / fan_in)).
     """
 
     def __init__(self, input_dim=(1, 28, 28),
@@ -31,14 +34,13 @@ class SimpleConvNet(BookNetwork):
             raise ValueError('SimpleConvNet: a %dx%d filter leaves no room for 2x2 pooling '
                              'on input_dim %s' % (filter_size, filter_size, input_dim))
         pool_output_size = filter_num * (conv_h // 2) * (conv_w // 2)
-        std = weight_init_std
+        init = initializers.from_weight_init_std(weight_init_std)
         p = self.params
-        p['W1'] = self._new_param(std * np.random.randn(filter_num, c, filter_size,
-                                                        filter_size))
+        p['W1'] = init((filter_num, c, filter_size, filter_size), dtype=self.dtype)
         p['b1'] = self._new_param(np.zeros(filter_num))
-        p['W2'] = self._new_param(std * np.random.randn(pool_output_size, hidden_size))
+        p['W2'] = init((pool_output_size, hidden_size), dtype=self.dtype)
         p['b2'] = self._new_param(np.zeros(hidden_size))
-        p['W3'] = self._new_param(std * np.random.randn(hidden_size, output_size))
+        p['W3'] = init((hidden_size, output_size), dtype=self.dtype)
         p['b3'] = self._new_param(np.zeros(output_size))
         self.layers = OrderedDict()
         self.layers['Conv1'] = Convolution(p['W1'], p['b1'], stride, pad)

@@ -24,12 +24,16 @@ class Adam(Optimizer):
     eps=1e-8); the book's ``Adam(lr=0.001)`` uses eps=1e-7 -- pass ``eps=1e-7``
     to reproduce it exactly.
 
-    AdamW (Loshchilov & Hutter 2019): with ``weight_decay_rate = wd > 0`` the decay
-    is decoupled from the gradient and applied before the Adam step, scaled by
-    the current ``alpha`` (as in PyTorch's AdamW, so a schedule on alpha also
-    scales the decay)::
+    AdamW (Loshchilov & Hutter 2019, Algorithm 2, as Chainer writes it): with
+    ``weight_decay_rate = wd > 0`` the decay is decoupled from the gradient, and
+    both are scaled by the schedule multiplier ``eta`` (default 1)::
 
-        p <- p - alpha * wd * p
+        p <- p - eta * (lr_t * m / (sqrt(v) + eps) + wd * p)
+
+    ``wd`` is the decay per step, *not* multiplied by alpha: PyTorch's
+    ``AdamW(lr=1e-3, weight_decay=0.01)`` decays by ``lr * weight_decay = 1e-5``
+    per step, which is ``weight_decay_rate=1e-5`` here. To scale the decay with a
+    learning-rate schedule, schedule ``eta``.
 
     AMSGrad (Reddi et al. 2018, ``amsgrad=True``): ``vhat <- max(vhat, v)`` is
     used instead of ``v`` in the denominator.
@@ -39,17 +43,19 @@ class Adam(Optimizer):
             both as argument and as attribute, so schedules act on alpha.
         beta1, beta2: decay rates of the moments, in [0, 1).
         eps: added to sqrt(v) (default 1e-8).
-        weight_decay_rate: decoupled weight decay (0: plain Adam).
+        weight_decay_rate: decoupled weight decay per step (0: plain Adam).
         amsgrad: use AMSGrad.
+        eta: schedule multiplier of the whole step, decay included (default 1).
     """
     alpha = Hyperparameter()
     beta1 = Hyperparameter(0.0, 1.0, open_high=True)
     beta2 = Hyperparameter(0.0, 1.0, open_high=True)
     eps = Hyperparameter()
     weight_decay_rate = Hyperparameter()
+    eta = Hyperparameter()
 
     def __init__(self, alpha=None, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay_rate=0.0,
-                 amsgrad=False, lr=None):
+                 amsgrad=False, lr=None, eta=1.0):
         super().__init__()
         if alpha is not None and lr is not None:
             raise TypeError('Adam: give alpha or lr (its alias), not both')
@@ -62,6 +68,7 @@ class Adam(Optimizer):
         self.eps = eps
         self.weight_decay_rate = weight_decay_rate
         self.amsgrad = bool(amsgrad)
+        self.eta = eta
 
     @property
     def lr(self):
@@ -89,8 +96,8 @@ class Adam(Optimizer):
 
     def _step_hyper(self):
         b1, b2 = self.beta1, self.beta2
-        decay = 1.0 - self.alpha * self.weight_decay_rate
-        return (1.0 - b1, 1.0 - b2, self.lr_t, self.eps,
+        decay = 1.0 - self.eta * self.weight_decay_rate
+        return (1.0 - b1, 1.0 - b2, self.eta * self.lr_t, self.eps,
                 decay if self.weight_decay_rate else None, self.amsgrad)
 
     def _update_one(self, p, g, state, hyper):
@@ -111,17 +118,19 @@ class Adam(Optimizer):
         buf += eps
         np.divide(m, buf, out=buf)
         buf *= lr_t
-        if decay is not None:
+        if decay is not None:       # p - eta*wd*p: the decay uses p before this step
             p *= decay
         p -= buf
 
 
 class AdamW(Adam):
-    """Adam with decoupled weight decay, ``weight_decay_rate`` defaulting to 0.01.
+    """Adam with decoupled weight decay, ``weight_decay_rate`` defaulting to 1e-5 per step.
 
-    See :class:`Adam` for the formulas (decay ``p <- p - alpha * wd * p``).
+    See :class:`Adam` for the formulas (decay ``p <- p - eta * wd * p``). The
+    default equals the per-step decay of PyTorch's AdamW with its defaults
+    (lr 1e-3 times weight_decay 0.01).
     """
 
-    def __init__(self, alpha=None, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay_rate=0.01,
-                 amsgrad=False, lr=None):
-        super().__init__(alpha, beta1, beta2, eps, weight_decay_rate, amsgrad, lr)
+    def __init__(self, alpha=None, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay_rate=1e-5,
+                 amsgrad=False, lr=None, eta=1.0):
+        super().__init__(alpha, beta1, beta2, eps, weight_decay_rate, amsgrad, lr, eta)

@@ -202,8 +202,12 @@ class Optimizer:
                                  % (type(self).__name__, name, p.shape, shapes[name]))
             step_states.append(state)
         self.t += 1
-        for hook in self.hooks.values():
-            hook(self, names, params, grads)
+        try:
+            for hook in self.hooks.values():
+                hook(self, names, params, grads)
+        except BaseException:
+            self.t -= 1         # a failed step is no step (hooks see t of the step they run in)
+            raise
         hyper = self._step_hyper()
         update_one = self._update_one
         for p, g, state in zip(params, grads, step_states):

@@ -26,7 +26,7 @@ def get(name, **kwargs):
 
     An Optimizer instance is returned as is (with no kwargs). ``lr`` is accepted
     for Adam/AdamW as an alias of ``alpha``; ``'adamw'`` is Adam with
-    ``weight_decay_rate=0.01`` unless given. Unknown names raise ValueError
+    ``weight_decay_rate=1e-5`` (per step) unless given. Unknown names raise ValueError
     listing the known ones.
     """
     if isinstance(name, Optimizer):
