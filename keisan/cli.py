@@ -137,7 +137,7 @@ def cmd_train(args):
     trainer = Trainer(network, x_train, t_train, x_test, t_test, epochs=args.epochs,
                       mini_batch_size=args.batch_size, optimizer=optimizer, verbose=True,
                       out=out, seed=args.seed, progress=not args.no_progress, mode=args.mode,
-                      device=args.device)
+                      device=args.device, lr_schedule=args.lr_schedule)
     print('training %s on %s: %d training / %d test images, %s, batch %d, %d epochs -> %s'
           % (args.model, args.dataset, len(x_train), len(x_test), optimizer, args.batch_size,
              args.epochs, out))
@@ -146,13 +146,17 @@ def cmd_train(args):
             trainer.resume(checkpoint)
         except ValueError as e:
             raise CLIError(str(e)) from None
-        if optimizer.lr != lr:      # the checkpoint's learning rate wins
+        # The checkpoint's learning rate wins (with a schedule: its base rate).
+        saved_lr = (trainer.lr_schedule.base_lr if trainer.lr_schedule is not None
+                    else optimizer.lr)
+        if saved_lr != lr:
             print('note: continuing with the checkpoint\'s learning rate %g (not %g)'
-                  % (optimizer.lr, lr))
-            lr = optimizer.lr
+                  % (saved_lr, lr))
+            lr = saved_lr
     write_json_atomic(os.path.join(out, M.CONFIG_FILE), {
         'model': args.model, 'model_args': model_args, 'dataset': args.dataset,
         'optimizer': args.optimizer, 'optimizer_params': {'lr': lr},
+        'lr_schedule': args.lr_schedule,
         'weight_decay': args.weight_decay, 'weight_decay_hook': decay_hook,
         'batch_size': args.batch_size, 'epochs': args.epochs, 'seed': args.seed,
         'train_size': int(len(x_train)), 'test_size': int(len(x_test)), 'mode': args.mode,
@@ -299,6 +303,9 @@ def build_parser():
                    help="learning rate (default: the optimizer's own, e.g. 0.01 for sgd, "
                    '0.001 for adam, 1e-4 for rmspropgraves, 1.0 for adadelta)')
     p.add_argument('--epochs', type=_positive_int, default=5)
+    p.add_argument('--lr-schedule', choices=('constant', 'cosine'), default='constant',
+                   help='constant lr, or cosine annealing from --lr to 0 over --epochs '
+                   '(a resumed run anneals over its own --epochs)')
     p.add_argument('--batch-size', type=_positive_int, default=100)
     p.add_argument('--weight-decay', type=float, default=0.0,
                    help="L2 strength: the MLPs' weight_decay_lambda, an optimizer "

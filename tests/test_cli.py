@@ -104,6 +104,21 @@ def test_train_conv_autograd_with_weight_decay_hook(tmp_path):
 
 
 @needs_fashion
+def test_cosine_lr_schedule_and_resume(tmp_path, capsys):
+    out = tmp_path / 'run'
+    assert train_two_layer(out, '--epochs', '1', '--lr-schedule', 'cosine') == 0
+    config = json.loads((out / 'config.json').read_text())
+    assert config['lr_schedule'] == 'cosine' and config['optimizer_params'] == {'lr': 0.001}
+    capsys.readouterr()
+    assert train_two_layer(out, '--epochs', '2', '--resume') == 2        # schedule differs
+    assert 'lr schedule' in capsys.readouterr().err
+    assert train_two_layer(out, '--epochs', '2', '--resume', '--lr-schedule', 'cosine') == 0
+    assert 'learning rate' not in capsys.readouterr().out          # base lr unchanged
+    history = json.loads((out / 'metrics.json').read_text())
+    assert [h['epoch'] for h in history] == [1, 2]
+
+
+@needs_fashion
 def test_out_that_cannot_hold_a_run(tmp_path, capsys):
     a_file = tmp_path / 'file'
     a_file.write_text('x')

@@ -331,3 +331,33 @@ def test_simple_conv_fashion_mnist_floor():
                     optimizer_param={'lr': 0.001}, seed=0)
     history = trainer.train()
     assert history[-1]['test_acc'] >= 0.80
+
+
+# ----- learning-rate schedules ----------------------------------------------------------------
+def cosine_trainer(out, **kwargs):
+    np.random.seed(3)
+    return quiet(TwoLayerNet(10, 8, 2, weight_init_std=0.1), split(), epochs=4,
+                 optimizer='SGD', optimizer_param={'lr': 0.2}, out=str(out), seed=1,
+                 lr_schedule='cosine', **kwargs)
+
+
+def test_cosine_schedule_sets_each_epochs_lr_and_resumes_exactly(tmp_path):
+    straight = cosine_trainer(tmp_path / 'a')
+    straight.train()
+    expected = [0.2 * (1 + np.cos(np.pi * e / 4)) / 2 for e in range(4)]
+    np.testing.assert_allclose([h['lr'] for h in straight.history], expected)
+
+    interrupted = cosine_trainer(tmp_path / 'b')
+    interrupted.epochs = 2                  # stopped after two epochs of the 4-epoch run
+    interrupted.train()
+    resumed = cosine_trainer(tmp_path / 'b', resume=True)
+    resumed.train()
+    assert [h['lr'] for h in resumed.history] == [h['lr'] for h in straight.history]
+    for key, value in straight.network.params.items():
+        assert np.array_equal(value, resumed.network.params[key]), key
+
+    with pytest.raises(ValueError, match='lr schedule CosineAnnealing.*none'):
+        quiet(TwoLayerNet(10, 8, 2), split(), epochs=4, optimizer='SGD',
+              out=str(tmp_path / 'b'), resume=True)
+    with pytest.raises(ValueError, match='lr_schedule'):
+        quiet(TwoLayerNet(10, 8, 2), split(), lr_schedule='linear')

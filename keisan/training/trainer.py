@@ -29,6 +29,7 @@ import numpy as np
 
 from keisan import backend, serializers
 from keisan import optimizers as _optimizers
+from keisan.optimizers import schedules as _schedules
 from keisan.datasets import DataLoader
 from keisan.training import outputs
 
@@ -136,6 +137,10 @@ class Trainer:
         drop_last: skip the last, smaller batch of each epoch.
         eval_batch_size: batch size of the evaluation passes (default
             ``max(mini_batch_size, 100)``).
+        lr_schedule: None or 'constant' (keep the lr), 'cosine'
+            (``CosineAnnealing`` from the optimizer's lr to 0 over ``epochs``), or a
+            ``keisan.optimizers.schedules.Schedule`` made on this trainer's
+            optimizer. Stepped after every epoch; saved in the checkpoint.
 
     Attributes (as in the book): ``train_loss_list`` (loss of every step),
     ``train_acc_list``, ``test_acc_list`` (per epoch), ``current_epoch``,
@@ -151,7 +156,7 @@ class Trainer:
                  mini_batch_size=100, optimizer='SGD', optimizer_param={'lr': 0.01},
                  evaluate_sample_num_per_epoch=None, verbose=True, *, out=None, seed=None,
                  progress=True, mode='book', resume=False, device=None, drop_last=False,
-                 eval_batch_size=None):
+                 eval_batch_size=None, lr_schedule=None):
         if mode not in MODES:
             raise ValueError("Trainer: mode must be 'book' or 'autograd', got %r" % (mode,))
         if len(x_train) != len(t_train) or len(x_test) != len(t_test):
@@ -181,6 +186,7 @@ class Trainer:
             self.optimizer = optimizer
         if mode == 'autograd':
             self.optimizer.setup(network)
+        self.lr_schedule = self._make_schedule(lr_schedule)
 
         if device is None:
             xp = getattr(network, 'xp', np)
@@ -219,6 +225,19 @@ class Trainer:
             if self.out is None:
                 raise ValueError('Trainer: resume=True needs out= (the run directory)')
             self.resume()
+
+    def _make_schedule(self, lr_schedule):
+        if lr_schedule is None or lr_schedule == 'constant':
+            return None
+        if lr_schedule == 'cosine':
+            return _schedules.CosineAnnealing(self.optimizer, t_max=max(self.epochs, 1))
+        if isinstance(lr_schedule, _schedules.Schedule):
+            if lr_schedule.optimizer is not self.optimizer:
+                raise ValueError('Trainer: lr_schedule was made for another optimizer than '
+                                 "the trainer's %r" % (self.optimizer,))
+            return lr_schedule
+        raise ValueError("Trainer: lr_schedule must be None, 'constant', 'cosine' or a "
+                         'Schedule, got %r' % (lr_schedule,))
 
     # ----- paths ----------------------------------------------------------------------
     @property
@@ -313,6 +332,8 @@ class Trainer:
         record['seconds'] = time.perf_counter() - start
         record['lr'] = float(self.optimizer.lr)
         record = {key: record[key] for key in HISTORY_KEYS}
+        if self.lr_schedule is not None:
+            self.lr_schedule.step()         # the lr of the next epoch (saved below)
         self.history.append(record)
         self.train_acc_list.append(record['train_acc'])
         self.test_acc_list.append(record['test_acc'])
@@ -355,13 +376,16 @@ class Trainer:
 
         Keys: ``model/<param>`` (parameters and batch-norm statistics),
         ``optimizer/<key>`` (``t``, ``lr``, per-parameter moments),
-        ``loader/<key>`` (epoch, position, shuffling RNG), ``random/<key>``
+        ``loader/<key>`` (epoch, position, shuffling RNG), ``schedule/<key>`` (the lr
+        schedule's epoch and base lr, if any), ``random/<key>``
         (``np.random``'s MT19937 state), ``history/<metric>`` and ``trainer/<key>``.
         """
         arrays = {'trainer/version': np.array(_CHECKPOINT_VERSION),
                   'trainer/epoch': np.array(self.current_epoch, dtype=np.int64),
                   'trainer/iter': np.array(self.current_iter, dtype=np.int64),
                   'trainer/optimizer': np.array(type(self.optimizer).__name__),
+                  'trainer/schedule': np.array(type(self.lr_schedule).__name__
+                                               if self.lr_schedule is not None else ''),
                   'trainer/train_loss_list': np.array(self.train_loss_list, dtype=np.float64)}
         for key, value in model_state(self.network).items():
             arrays['model/' + key] = backend.to_numpy(value)
@@ -369,6 +393,9 @@ class Trainer:
             arrays['optimizer/' + key] = backend.to_numpy(value)
         for key, value in self.loader.get_state().items():
             arrays['loader/' + key] = np.asarray(value)
+        if self.lr_schedule is not None:
+            for key, value in self.lr_schedule.state_dict().items():
+                arrays['schedule/' + key] = value
         arrays.update(outputs.encode_random_state('random/'))
         for key in HISTORY_KEYS:
             arrays['history/' + key] = np.array([h[key] for h in self.history],
@@ -388,7 +415,7 @@ class Trainer:
         """Restore a checkpoint so that :meth:`train` continues the interrupted run.
 
         Restores parameters and batch-norm statistics, the optimizer's step count,
-        learning rate and moments, the loader's position and shuffling RNG,
+        learning rate and moments, the lr schedule, the loader's position and shuffling RNG,
         ``np.random``'s state (dropout) and the history, so the remaining epochs
         reproduce an uninterrupted run bit for bit (on the CPU; cuDNN/CuPy kernels
         and CuPy's own RNG are not covered). Build the network, data and optimizer
@@ -424,12 +451,19 @@ class Trainer:
             if saved_opt != type(self.optimizer).__name__:
                 raise ValueError('it was written with optimizer %s, this run uses %s'
                                  % (saved_opt, type(self.optimizer).__name__))
+            saved_schedule = str(trainer.get('schedule', ''))
+            schedule = type(self.lr_schedule).__name__ if self.lr_schedule is not None else ''
+            if saved_schedule != schedule:
+                raise ValueError('it was written with lr schedule %s, this run uses %s'
+                                 % (saved_schedule or 'none', schedule or 'none'))
             history = self._decode_history(parts.get('history', {}))
             random_state = outputs.decode_random_state(arrays, 'random/')
             # Each load checks everything before it changes anything.
             load_model_state(self.network, parts.get('model', {}))
             self.optimizer.load_state_dict(parts.get('optimizer', {}))
             self.loader.set_state(parts.get('loader', {}))
+            if self.lr_schedule is not None:
+                self.lr_schedule.load_state_dict(parts.get('schedule', {}))
         except (KeyError, ValueError) as e:
             raise ValueError('cannot resume from %s: %s' % (path, e)) from None
         self.current_epoch = int(trainer['epoch'])
