@@ -11,6 +11,8 @@ at a time so that each block is consumed while it is still in cache.
 import numpy as np
 
 from keisan.backend import get_array_module
+from keisan.kernels import threads
+from keisan.kernels.workspace import workspace
 
 
 def pair(v):
@@ -56,31 +58,39 @@ def windows(x, kh, kw, stride=1, pad=0, pad_value=0):
         x, (n, c, kh, kw, oh, ow), (sn, sc, sh, sw, sh * s_y, sw * s_x))
 
 
-#: Bytes of one block of columns from :func:`column_blocks`. Measured on a 2 MB-L2 CPU:
-#: the im2col copy and the GEMM that reads it run 1.5-2x faster on 1 MB blocks than on
-#: one 45 MB matrix that goes out to DRAM and back.
+#: Bytes of one block of columns from :func:`column_blocks` with a single-threaded BLAS.
+#: Measured on a 2 MB-L2 CPU: the im2col copy and the GEMM that reads it run 1.5-2x
+#: faster on 1 MB blocks than on one 45 MB matrix that goes out to DRAM and back.
 COLUMN_BLOCK_BYTES = 1 << 20
 
 
 def image_blocks(xp, n, bytes_per_image):
     """``(n0, n1)`` ranges covering ``n`` images, each about :data:`COLUMN_BLOCK_BYTES` of
-    columns (at least one image); a single range for CuPy."""
-    step = n if xp is not np else max(1, min(n, COLUMN_BLOCK_BYTES // bytes_per_image))
+    columns (at least one image), when NumPy's BLAS runs on one thread; otherwise a
+    single range. A multi-threaded OpenBLAS keeps its threads spinning for a while after
+    each call, and measured on 2 cores this slowed the copies between many small GEMMs
+    2-3x: there one large GEMM is faster. CuPy: one
+    range too (a launch costs more than the memory traffic)."""
+    if xp is not np or threads.blas_threads() > 1:
+        return [(0, n)]
+    step = max(1, min(n, COLUMN_BLOCK_BYTES // bytes_per_image))
     return [(n0, min(n, n0 + step)) for n0 in range(0, n, step)]
 
 
-def column_blocks(x, kh, kw, stride=1, pad=0):
+def column_blocks(x, kh, kw, stride=1, pad=0, keep_whole=False):
     """Channel-major im2col of ``x``, one cache-sized block of images at a time.
 
     Args:
         x: (N, C, H, W) array (any memory order).
         kh, kw, stride, pad: as for :func:`windows`.
+        keep_whole: if the batch fits one block, hand its buffer to the caller,
+            who gives it back to ``workspace`` when done (the columns kept for a
+            backward pass); otherwise every buffer goes back to the pool here.
     Yields:
         ``(n0, n1, col)``: ``col`` of shape (C*kh*kw, (n1-n0)*OH*OW) holds the windows
         of images ``n0:n1``; rows ordered (C, kh, kw), columns (image, OH, OW). The
-        buffer is reused: ``col`` is valid until the next block is requested. NumPy
-        gets blocks of about :data:`COLUMN_BLOCK_BYTES`; CuPy one block for the whole
-        batch (there a launch costs more than the memory traffic).
+        buffer is reused: ``col`` is valid until the next block is requested. The
+        blocks are those of :func:`image_blocks`.
     """
     xp = get_array_module(x)
     n, c = x.shape[:2]
@@ -88,11 +98,16 @@ def column_blocks(x, kh, kw, stride=1, pad=0):
     oh, ow = view.shape[4:]
     rows, per_image = c * kh * kw, oh * ow
     blocks = image_blocks(xp, n, rows * per_image * x.dtype.itemsize)
-    buffer = xp.empty(rows * per_image * blocks[0][1], x.dtype)
-    for n0, n1 in blocks:
-        col = buffer[:rows * per_image * (n1 - n0)].reshape(rows, (n1 - n0) * per_image)
-        xp.copyto(col.reshape(c, kh, kw, n1 - n0, oh, ow), view[:, :, :, n0:n1])
-        yield n0, n1, col
+    buffer = workspace.take(xp, (rows * per_image * blocks[0][1],), x.dtype)
+    handed_over = keep_whole and len(blocks) == 1
+    try:
+        for n0, n1 in blocks:
+            col = buffer[:rows * per_image * (n1 - n0)].reshape(rows, (n1 - n0) * per_image)
+            xp.copyto(col.reshape(c, kh, kw, n1 - n0, oh, ow), view[:, :, :, n0:n1])
+            yield n0, n1, col
+    finally:
+        if not handed_over:
+            workspace.give(buffer)
 
 
 def accumulate_windows(cols, x_shape, stride=1, pad=0):
