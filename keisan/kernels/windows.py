@@ -58,20 +58,25 @@ def windows(x, kh, kw, stride=1, pad=0, pad_value=0):
         x, (n, c, kh, kw, oh, ow), (sn, sc, sh, sw, sh * s_y, sw * s_x))
 
 
-#: Bytes of one block of columns from :func:`column_blocks` with a single-threaded BLAS.
-#: Measured on a 2 MB-L2 CPU: the im2col copy and the GEMM that reads it run 1.5-2x
-#: faster on 1 MB blocks than on one 45 MB matrix that goes out to DRAM and back.
-COLUMN_BLOCK_BYTES = 1 << 20
+#: Column matrices up to this size are made whole (and kept for the weight gradient):
+#: they stay in the last-level cache, and rebuilding blocks in backward would cost more.
+WHOLE_COLUMNS_MAX_BYTES = 8 << 20
+#: Bytes of one block of columns from :func:`column_blocks` for larger matrices.
+#: Measured on a 2 MB-L2 / 32 MB-L3 CPU: the im2col copy and the GEMM that reads it run
+#: 1.5-2x faster on 1-4 MB blocks than on one 45 MB matrix that goes to DRAM and back.
+COLUMN_BLOCK_BYTES = 2 << 20
 
 
 def image_blocks(xp, n, bytes_per_image):
     """``(n0, n1)`` ranges covering ``n`` images, each about :data:`COLUMN_BLOCK_BYTES` of
-    columns (at least one image), when NumPy's BLAS runs on one thread; otherwise a
+    columns (at least one image), when the columns of all ``n`` images exceed
+    :data:`WHOLE_COLUMNS_MAX_BYTES` and NumPy's BLAS runs on one thread; otherwise a
     single range. A multi-threaded OpenBLAS keeps its threads spinning for a while after
     each call, and measured on 2 cores this slowed the copies between many small GEMMs
-    2-3x: there one large GEMM is faster. CuPy: one
-    range too (a launch costs more than the memory traffic)."""
-    if xp is not np or threads.blas_threads() > 1:
+    2-3x: there one large GEMM is faster. CuPy: one range too (a launch costs more than
+    the memory traffic)."""
+    if (xp is not np or threads.blas_threads() > 1
+            or n * bytes_per_image <= WHOLE_COLUMNS_MAX_BYTES):
         return [(0, n)]
     step = max(1, min(n, COLUMN_BLOCK_BYTES // bytes_per_image))
     return [(n0, min(n, n0 + step)) for n0 in range(0, n, step)]
