@@ -108,6 +108,12 @@ class Convolution2D(Function):
                 (n1 - n0, c) + self.x.shape[2:], self.stride, self.pad)
         return gx
 
+    def __del__(self):
+        # Columns kept for backward go back to the pool with their Function.
+        col = self.__dict__.get('col')
+        if col is not None:
+            workspace.give(col)
+
 
 def _correlate(x, w_mat, kernel, stride, pad, out_shape, keep_whole=False):
     """``(y, col)``: y (F, N, OH, OW) = ``w_mat @ columns(x)``, one GEMM per block of
@@ -120,12 +126,6 @@ def _correlate(x, w_mat, kernel, stride, pad, out_shape, keep_whole=False):
         xp.matmul(w_mat, col, out=y[:, n0 * oh * ow:n1 * oh * ow])
     whole = keep_whole and (n0, n1) == (0, n)
     return y.reshape(out_shape), (col if whole else None)
-
-
-    def __del__(self):
-        col = self.__dict__.get('col')
-        if col is not None:
-            workspace.give(col)
 
 
 def convolution_2d(x, W, b=None, stride=1, pad=0):
