@@ -36,7 +36,10 @@ MEMORY_FRAMEWORKS = ('keisan-book', 'keisan-dbr', 'torch')
 TRAIN_BATCH, INFER_BATCH, MEMORY_STEPS = 100, 1000, 20
 COLUMNS = ('book', 'dbr', 'torch')
 HEADER = ['row', 'keisan book API (ms)', 'keisan define-by-run (ms)', 'PyTorch (ms)',
-          'ratio book/torch', 'ratio dbr/torch', 'spread']
+          'ratio book/torch', 'ratio dbr/torch', 'spread', 'target']
+#: The speed targets (ratio keisan / PyTorch, both APIs) of the CPU-speed issue.
+TRAIN_TARGETS = {'two_layer': 0.8, 'mlp': 1.0, 'simple_conv': 1.5, 'deep_conv': 2.0}
+INFER_TARGET = 1.5
 LOG_HEADING = '## Optimization log'
 LOG_PLACEHOLDER = LOG_HEADING + """
 
@@ -163,7 +166,19 @@ def row_cells(row):
     label = ('!! ' if row.get('guard_failed') else '') + row['label']
     return [label, common.fmt_ms(med[0]), common.fmt_ms(med[1]), common.fmt_ms(med[2]),
             common.fmt_ratio(med[0], med[2]), common.fmt_ratio(med[1], med[2]),
-            '%.0f%%' % (100 * spread)]
+            '%.0f%%' % (100 * spread), target_cell(row['label'], med)]
+
+
+def target_cell(label, medians):
+    """'<= 1.5 ok' / '<= 1.5 MISS' for a row with a target (judged on the slower API)."""
+    kind, name = (label.split() + ['', ''])[:2]
+    target = TRAIN_TARGETS.get(name) if kind == 'train' else \
+        INFER_TARGET if kind == 'infer' else None
+    book, dbr, torch = medians
+    if target is None or not torch:
+        return '-'
+    worst = max(v for v in (book, dbr) if v is not None) / torch
+    return '<= %.1f %s' % (target, 'ok' if worst <= target else 'MISS')
 
 
 GUARD_HEADER = ['network', 'loss keisan', 'loss torch', 'f32 fwd err/tol', 'f64 all err/tol',
