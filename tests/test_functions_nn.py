@@ -877,3 +877,24 @@ def test_convolution_returns_its_column_buffers_to_the_pool(monkeypatch):
         else:                       # the whole matrix is taken again and kept for backward
             assert workspace._idle < idle
         del fn
+
+
+@pytest.mark.parametrize('stride, pad', [(1, 1), (1, 0), (2, 1), ((1, 2), (0, 1))])
+def test_convolution_in_several_column_blocks_is_gradient_checked(monkeypatch, stride, pad):
+    """The blocked im2col path (single-threaded BLAS, large batches) forced onto a small
+    float64 input: same values as one whole block, and a passing gradient check."""
+    import sys
+    from keisan.kernels import threads
+    windows_module = sys.modules['keisan.kernels.windows']
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((5, 3, 7, 6))
+    w = rng.standard_normal((4, 3, 3, 3))
+    b = rng.standard_normal(4)
+    whole = F.convolution_2d(x, w, b, stride, pad).data
+    monkeypatch.setattr(threads, 'blas_threads', lambda: 1)
+    monkeypatch.setattr(windows_module, 'WHOLE_COLUMNS_MAX_BYTES', 0)
+    monkeypatch.setattr(windows_module, 'COLUMN_BLOCK_BYTES', 1)      # one image per block
+    assert len(windows_module.image_blocks(np, 5, 8)) == 5
+    np.testing.assert_allclose(F.convolution_2d(x, w, b, stride, pad).data, whole,
+                               rtol=1e-12, atol=1e-12)
+    check_backward(lambda x_, w_, b_: F.convolution_2d(x_, w_, b_, stride, pad), (x, w, b))
