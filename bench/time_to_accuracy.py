@@ -168,13 +168,8 @@ def run(args):
             'keisan': keisan_result, 'torch': torch_result}
 
 
-def format_result(res):
-    lines = ['Time to accuracy: SimpleConvNet + Adam(1e-3), batch %d, Fashion-MNIST '
-             '(%d train / %d test images), target test accuracy %.3f, evaluated every %d steps, '
-             'at most %d epochs, seed %d'
-             % (res['batch'], res['train_size'], res['test_size'], res['target'],
-                res['eval_every'], res['max_epochs'], res['seed'])]
-    lines += common.describe_machine(res['info']) + common.describe_threads(res['info'])
+def result_table(res):
+    """(header, rows, notes) of a result: one row per framework, then the ratios."""
     header = ['framework', 'reached', 'steps', 'epochs', 'test acc', 'train time (s)',
               'incl. eval (s)', 'ms/step']
     rows = []
@@ -185,22 +180,40 @@ def format_result(res):
                      '%.2f' % r['train_s'], '%.2f' % r['wall_s'],
                      '%.1f' % (1e3 * r['train_s'] / max(r['steps'], 1))])
     k, t = res['keisan'], res['torch']
+    notes = []
     if k['reached'] and t['reached']:
         rows.append(['ratio keisan/torch', '', '', '', '', '%.2f' % (k['train_s'] / t['train_s']),
                      '%.2f' % (k['wall_s'] / t['wall_s']),
                      '%.2f' % ((k['train_s'] / k['steps']) / (t['train_s'] / t['steps']))])
-    lines += ['', common.text_table(header, rows)]
-    if not (k['reached'] and t['reached']):
-        lines.append('target not reached by %s within %d epochs: no time-to-accuracy ratio '
+        if k['steps'] != t['steps']:
+            notes.append('the two reached the target at different evaluations (float32 '
+                         'rounding and Adam eps placement differ slightly), so compare '
+                         'ms/step too')
+    else:
+        notes.append('target not reached by %s within %d epochs: no time-to-accuracy ratio '
                      '(per-step time still compares)'
                      % (' and '.join(n for n, r in (('keisan', k), ('PyTorch', t))
                                      if not r['reached']), res['max_epochs']))
-    elif k['steps'] != t['steps']:
-        lines.append('note: the two reached the target at different evaluations (float32 '
-                     'rounding and Adam eps placement differ slightly), so compare ms/step too')
     for label, key in (('keisan', 'keisan'), ('PyTorch', 'torch')):
-        lines.append('%s accuracy by step: %s' % (label, ', '.join(
+        notes.append('%s accuracy by step: %s' % (label, ', '.join(
             '%d:%.3f' % (s, a) for s, a in res[key]['history'])))
+    return header, rows, notes
+
+
+def title(res):
+    return ('Time to accuracy: SimpleConvNet + Adam(1e-3), batch %d, Fashion-MNIST '
+            '(%d train / %d test images), target test accuracy %.3f, evaluated every %d '
+            'steps, at most %d epochs, seed %d'
+            % (res['batch'], res['train_size'], res['test_size'], res['target'],
+               res['eval_every'], res['max_epochs'], res['seed']))
+
+
+def format_result(res):
+    header, rows, notes = result_table(res)
+    lines = [title(res)] + common.describe_machine(res['info']) + \
+        common.describe_threads(res['info'])
+    lines += ['', common.text_table(header, rows)]
+    lines += [('note: ' + n) if n.startswith('the two') else n for n in notes]
     return '\n'.join(lines)
 
 
@@ -226,21 +239,13 @@ def main(argv=None):
 def markdown_section(res, argv_text):
     """The result as the report's time-to-accuracy section (Markdown)."""
     now = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')
-    lines = format_result(res).splitlines()
-    table_start = next(i for i, line in enumerate(lines) if line.startswith('framework'))
-    table_end = next((i for i in range(table_start, len(lines)) if not lines[i].strip()
-                      or not lines[i].startswith(('framework', '-', 'keisan', 'PyTorch',
-                                                  'ratio'))), len(lines))
+    header, rows, notes = result_table(res)
     out = [common.TTA_HEADING, '', 'Measured %s by `python3 bench/time_to_accuracy.py %s`.'
-           % (now, argv_text), '', lines[0] + '.', '']
-    out += ['- ' + line for line in lines[1:table_start] if line.strip()] + ['']
-    rows = [line.split('  ') for line in lines[table_start + 2:table_end]]
-    header = [c.strip() for c in lines[table_start].split('  ') if c.strip()]
-    cells = [[c.strip() for c in row if c.strip()] for row in rows]
-    cells = [row + [''] * (len(header) - len(row)) if row[0].startswith('ratio') else row
-             for row in cells]
-    out += [common.markdown_table(header, cells), '']
-    out += ['- ' + line for line in lines[table_end:] if line.strip()]
+           % (now, argv_text), '', title(res) + '.', '']
+    out += ['- ' + line for line in common.describe_machine(res['info'])
+            + common.describe_threads(res['info'])] + ['']
+    out += [common.markdown_table(header, rows), '']
+    out += ['- ' + note for note in notes]
     return '\n'.join(out) + '\n'
 
 

@@ -12,9 +12,22 @@ import tempfile
 
 def default_file_mode():
     """Permissions of a newly created file under the current umask."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+    return 0o666 & ~_umask()
+
+
+def _umask():
+    # Linux reports the umask without changing it; os.umask can only read it by
+    # setting it, which for a moment would apply 0 to files other threads create.
+    try:
+        with open('/proc/self/status', encoding='ascii') as f:
+            for line in f:
+                if line.startswith('Umask:'):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o077)      # the most restrictive mask while it is being read
+    os.umask(mask)
+    return mask
 
 
 @contextlib.contextmanager

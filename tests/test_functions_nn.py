@@ -898,3 +898,27 @@ def test_convolution_in_several_column_blocks_is_gradient_checked(monkeypatch, s
     np.testing.assert_allclose(F.convolution_2d(x, w, b, stride, pad).data, whole,
                                rtol=1e-12, atol=1e-12)
     check_backward(lambda x_, w_, b_: F.convolution_2d(x_, w_, b_, stride, pad), (x, w, b))
+
+
+def test_convolution_output_dtype_follows_x_and_w_like_matmul():
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((2, 1, 3, 3))
+    x_int = rng.integers(0, 255, size=(2, 1, 5, 5)).astype(np.uint8)        # raw pixels
+    y = F.convolution_2d(x_int, w)
+    assert y.dtype == np.float64
+    np.testing.assert_allclose(y.data, F.convolution_2d(x_int.astype(np.float64), w).data)
+    assert F.convolution_2d(x_int.astype(np.float32), w).dtype == np.float64
+    assert F.convolution_2d(x_int.astype(np.float32), w.astype(np.float32)).dtype == np.float32
+
+
+def test_workspace_ignores_a_second_give_and_foreign_arrays():
+    from keisan.kernels.workspace import MIN_BYTES, Workspace
+    pool = Workspace()
+    a = pool.take(np, (MIN_BYTES // 4,), np.float32)
+    pool.give(a)
+    pool.give(a)                                         # twice: must not be pooled twice
+    pool.give(np.empty(MIN_BYTES // 4, np.float32))      # never lent by this pool
+    assert pool._idle == MIN_BYTES and len(pool._free) == 1
+    b = pool.take(np, (MIN_BYTES // 4,), np.float32)
+    c = pool.take(np, (MIN_BYTES // 4,), np.float32)
+    assert not np.shares_memory(b, c)                    # two users never share a block

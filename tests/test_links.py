@@ -225,3 +225,16 @@ def test_eval_mode_turns_dropout_off_inside_the_link():
     net.train()
     with ks.test_mode():
         np.testing.assert_array_equal(net(x).data, x)
+
+
+def test_lazy_links_keep_the_graph_on_their_first_call():
+    x = np.random.default_rng(0).standard_normal((2, 4)).astype(np.float32)
+    first = L.Linear(4, 3)
+    lazy = L.Linear(None, 2)
+    F.sum(lazy(F.relu(first(x)))).backward()
+    assert first.W.grad is not None and first.W.grad.shape == (4, 3)     # not cut
+    images = np.random.default_rng(1).standard_normal((2, 1, 5, 5)).astype(np.float32)
+    conv = L.Convolution2D(1, 2, 3)
+    lazy_conv = L.Convolution2D(None, 2, 3)
+    F.sum(lazy_conv(conv(images))).backward()
+    assert conv.W.grad is not None and conv.W.grad.shape == (2, 1, 3, 3)

@@ -361,3 +361,20 @@ def test_cosine_schedule_sets_each_epochs_lr_and_resumes_exactly(tmp_path):
               out=str(tmp_path / 'b'), resume=True)
     with pytest.raises(ValueError, match='lr_schedule'):
         quiet(TwoLayerNet(10, 8, 2), split(), lr_schedule='linear')
+
+
+def test_resume_refuses_a_checkpoint_without_schedule_state_before_changing_anything(tmp_path):
+    run = cosine_trainer(tmp_path / 'a')
+    run.epochs = 1
+    run.train()
+    path = tmp_path / 'a' / 'checkpoint.npz'
+    arrays = {k: v for k, v in serializers.read_npz(str(path)).items()
+              if not k.startswith('schedule/')}
+    serializers.write_npz_atomic(str(path), arrays)
+    fresh = cosine_trainer(tmp_path / 'a')
+    before = {k: v.copy() for k, v in fresh.network.params.items()}
+    with pytest.raises(ValueError, match='lr schedule state lacks base_lr, epoch'):
+        fresh.resume()
+    for key, value in before.items():
+        assert np.array_equal(fresh.network.params[key], value), key
+    assert fresh.current_epoch == 0

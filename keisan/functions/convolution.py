@@ -2,9 +2,11 @@
 
 Layout: the columns are channel-major, (C*kh*kw, N*OH*OW), so each pass is one
 GEMM per block of images, never one per image (per-image GEMMs are tiny for deep
-layers and thread poorly). The columns are made a block of about 1 MB at a time
-(``kernels.column_blocks``) and consumed by the GEMM while still in cache; the
-weight gradient rebuilds them from x instead of keeping a 45 MB matrix from forward.
+layers and thread poorly). The columns are made a block of about 2 MB at a time
+(``kernels.column_blocks``, with a single-threaded BLAS, for matrices over 8 MB)
+and consumed by the GEMM while still in cache; the weight gradient then rebuilds
+them from x instead of keeping a 45 MB matrix from forward. Smaller matrices, and
+all of them with a multi-threaded BLAS, are made whole and kept for backward.
 The output is returned as an NCHW *view* of the (F, N, OH, OW) result; elementwise
 layers keep that memory order, so the next convolution reads its windows with
 contiguous rows and the gradient arriving in backward is already (F, N*OH*OW)
@@ -112,6 +114,7 @@ class Convolution2D(Function):
         # Columns kept for backward go back to the pool with their Function.
         col = self.__dict__.get('col')
         if col is not None:
+            self.col = None
             workspace.give(col)
 
 
@@ -121,7 +124,7 @@ def _correlate(x, w_mat, kernel, stride, pad, out_shape, keep_whole=False):
     (the caller gives it back to the workspace), else None."""
     xp = get_array_module(x)
     f, n, oh, ow = out_shape
-    y = xp.empty((f, n * oh * ow), x.dtype)
+    y = xp.empty((f, n * oh * ow), xp.result_type(x.dtype, w_mat.dtype))   # as w @ col
     for n0, n1, col in column_blocks(x, kernel[0], kernel[1], stride, pad, keep_whole):
         xp.matmul(w_mat, col, out=y[:, n0 * oh * ow:n1 * oh * ow])
     whole = keep_whole and (n0, n1) == (0, n)

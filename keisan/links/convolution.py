@@ -33,8 +33,8 @@ class Convolution2D(Link):
     def forward(self, x):
         """x: (N, C, H, W) -> (N, out_channels, OH, OW)."""
         if self.W.data is None:
-            x = check_input('Convolution2D', x, min_ndim=2)
-            self.W.initialize((self.out_channels, x.shape[1], self.kh, self.kw),
-                              xp=get_array_module(x),
+            data = check_input('Convolution2D', x, min_ndim=2)   # x stays a graph node
+            self.W.initialize((self.out_channels, data.shape[1], self.kh, self.kw),
+                              xp=get_array_module(data),
                               dtype=None if self.b is None else self.b.dtype)
         return convolution_2d(x, self.W, self.b, self.stride, self.pad)

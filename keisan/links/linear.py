@@ -44,10 +44,10 @@ class Linear(Link):
     def forward(self, x):
         """x: (N, in_size) or (N, ...) flattened to (N, in_size) -> (N, out_size)."""
         if self.W.data is None:
-            x = check_input('Linear', x, min_ndim=2)
+            data = check_input('Linear', x, min_ndim=2)     # x stays a graph node
             in_size = 1
-            for n in x.shape[1:]:
+            for n in data.shape[1:]:
                 in_size *= n
-            self.W.initialize((in_size, self.out_size), xp=get_array_module(x),
+            self.W.initialize((in_size, self.out_size), xp=get_array_module(data),
                               dtype=None if self.b is None else self.b.dtype)
         return linear(x, self.W, self.b)

@@ -32,8 +32,11 @@ class Adam(Optimizer):
 
     ``wd`` is the decay per step, *not* multiplied by alpha: PyTorch's
     ``AdamW(lr=1e-3, weight_decay=0.01)`` decays by ``lr * weight_decay = 1e-5``
-    per step, which is ``weight_decay_rate=1e-5`` here. To scale the decay with a
-    learning-rate schedule, schedule ``eta``.
+    per step, which is ``weight_decay_rate=1e-5`` here. To scale the decay along
+    with the step, schedule ``eta`` (``CosineAnnealing(opt, t_max, attr='eta')``,
+    given to ``Trainer(lr_schedule=...)``; ``keisan train --lr-schedule``
+    schedules alpha only). Like the other hyperparameters except ``lr``, ``eta``
+    is not part of ``state_dict()``; a schedule restores it from its own state.
 
     AMSGrad (Reddi et al. 2018, ``amsgrad=True``): ``vhat <- max(vhat, v)`` is
     used instead of ``v`` in the denominator.

@@ -456,6 +456,11 @@ class Trainer:
             if saved_schedule != schedule:
                 raise ValueError('it was written with lr schedule %s, this run uses %s'
                                  % (saved_schedule or 'none', schedule or 'none'))
+            if self.lr_schedule is not None:
+                missing = set(self.lr_schedule.state_dict()) - set(parts.get('schedule', {}))
+                if missing:
+                    raise ValueError('its lr schedule state lacks %s'
+                                     % ', '.join(sorted(missing)))
             history = self._decode_history(parts.get('history', {}))
             random_state = outputs.decode_random_state(arrays, 'random/')
             # Each load checks everything before it changes anything.
