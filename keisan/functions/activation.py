@@ -1,6 +1,6 @@
 """Activation functions: identity, step, sigmoid, relu, leaky_relu, softmax, log_softmax."""
 from keisan import kernels
-from keisan.backend import get_array_module
+from keisan.backend import as_float, get_array_module
 from keisan.core.function import Function
 from keisan.core.variable import Variable, as_array
 from keisan.functions.math import Tanh, tanh  # noqa: F401  (tanh is also an activation)
@@ -48,9 +48,8 @@ class LeakyReLU(Function):
         self.alpha = alpha
 
     def forward(self, x):
+        x = as_float(x)             # like NumPy's x * 0.2 (alpha in an int dtype would be 0)
         xp = get_array_module(x)
-        if x.dtype.kind != 'f':     # like NumPy's x * 0.2 (alpha in an int dtype would be 0)
-            x = x.astype(xp.float64)
         self.positive = x > 0
         return xp.where(self.positive, x, x * x.dtype.type(self.alpha))
 

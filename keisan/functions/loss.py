@@ -1,6 +1,6 @@
 """Loss functions: mean squared error, softmax cross-entropy, sigmoid cross-entropy."""
 from keisan import kernels
-from keisan.backend import get_array_module
+from keisan.backend import as_float, get_array_module
 from keisan.core.function import Function
 
 
@@ -88,8 +88,7 @@ class SigmoidCrossEntropy(Function):
             raise ValueError('sigmoid_cross_entropy: x of shape %s and t of shape %s differ'
                              % (x.shape, t.shape))
         xp = get_array_module(x)
-        if x.dtype.kind != 'f':     # integer logits: float64 (int8 exp would give float16)
-            x = x.astype(xp.float64)
+        x = as_float(x)             # integer logits: float64
         self.x, self.t = x, t.astype(x.dtype, copy=False)
         # max(x, 0) - x t + log(1 + exp(-|x|)) is log-sum-exp stable for any x.
         loss = xp.maximum(x, 0) - x * self.t + xp.log1p(xp.exp(-abs(x)))

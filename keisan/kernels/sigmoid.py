@@ -1,5 +1,5 @@
 """Logistic sigmoid, written once for F.sigmoid and sigmoid_cross_entropy's backward."""
-from keisan.backend import get_array_module
+from keisan.backend import as_float, get_array_module
 
 
 def sigmoid(x):
@@ -7,9 +7,8 @@ def sigmoid(x):
 
     Float dtypes are kept; integer and bool input gives float64.
     """
+    x = as_float(x)
     xp = get_array_module(x)
-    if x.dtype.kind not in 'fc':
-        x = x.astype(xp.float64)    # NumPy 1.x would make int8 * 0.5 float16
     # 0.5 * tanh(x / 2) + 0.5 equals 1 / (1 + exp(-x)) without overflow in exp.
     y = xp.tanh(x * 0.5)
     y *= 0.5

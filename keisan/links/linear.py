@@ -1,9 +1,11 @@
 """Fully connected link."""
+import math
+
 from keisan import initializers
 from keisan.backend import get_array_module
 from keisan.core.variable import Parameter
-from keisan.links.lazy import check_input
 from keisan.functions.linalg import linear
+from keisan.links.lazy import check_input
 from keisan.links.link import Link
 
 
@@ -45,9 +47,6 @@ class Linear(Link):
         """x: (N, in_size) or (N, ...) flattened to (N, in_size) -> (N, out_size)."""
         if self.W.data is None:
             data = check_input('Linear', x, min_ndim=2)     # x stays a graph node
-            in_size = 1
-            for n in data.shape[1:]:
-                in_size *= n
-            self.W.initialize((in_size, self.out_size), xp=get_array_module(data),
+            self.W.initialize((math.prod(data.shape[1:]), self.out_size), xp=get_array_module(data),
                               dtype=None if self.b is None else self.b.dtype)
         return linear(x, self.W, self.b)
