@@ -8,19 +8,15 @@
     y = F.sum(F.relu(x @ W + 1.0))
     y.backward()            # x.grad, W.grad
 """
-from keisan.backend import get_array_module
+from keisan.cuda import get_array_module
 from keisan.config import config, no_grad, test_mode, using_config
 from keisan.core import Function, Parameter, Variable, as_array, as_variable
-from keisan.core import operators as _operators
-
-_operators.install()
-
-from keisan import (datasets, functions, gradient_check, initializers, layers,  # noqa: E402
-                    links, models, optimizers, serializers)
+from keisan import (cuda, datasets, functions, gradient_check, initializers, layers, links,
+                    models, optimizers, serializers)
 
 __version__ = '0.1.0'
 
-__all__ = ['Function', 'Parameter', 'Variable', 'as_array', 'as_variable', 'config',
+__all__ = ['Function', 'Parameter', 'Variable', 'as_array', 'as_variable', 'config', 'cuda',
            'datasets', 'functions', 'get_array_module', 'gradient_check', 'initializers',
            'layers', 'links', 'models', 'no_grad', 'optimizers', 'serializers', 'test_mode',
            'using_config']

@@ -17,7 +17,7 @@ import sys
 import numpy as np
 
 import keisan
-from keisan import backend, gradient_check
+from keisan import cuda, gradient_check
 from keisan import optimizers as O
 from keisan.datasets import FASHION_MNIST_CLASSES, MNIST_CLASSES, DatasetError, get_dataset
 from keisan.kernels import softmax
@@ -82,10 +82,10 @@ def _load_run(directory):
 
 
 def _require_gpu():
-    if not backend.cupy_available():
-        raise CLIError('--device gpu needs CuPy and a CUDA device, which are not available '
-                       "here (%s); install with pip install 'keisan[gpu]' or use --device cpu"
-                       % backend._cupy_error)
+    try:
+        cuda.get_cupy('--device gpu')
+    except RuntimeError as e:
+        raise CLIError('%s, or use --device cpu' % e) from None
 
 
 # ----- train --------------------------------------------------------------------------------
@@ -128,7 +128,7 @@ def cmd_train(args):
         optimizer.add_hook(O.WeightDecay(args.weight_decay))
     if args.device == 'gpu':
         network.to_gpu()
-        backend._import_cupy().random.seed(args.seed)     # dropout on the GPU draws from CuPy
+        cuda.get_cupy().random.seed(args.seed)     # dropout on the GPU draws from CuPy
 
     _prepare_out(out)
     if not args.resume and os.path.isfile(checkpoint):

@@ -1,7 +1,7 @@
 """Numerical gradients and the check of analytic backward passes against them."""
 import numpy as np
 
-from keisan import backend
+from keisan import cuda
 from keisan.config import using_config
 from keisan.core.variable import Variable
 
@@ -21,13 +21,13 @@ def numerical_gradient(f, x, h=1e-4):
     Returns:
         array of x's shape and dtype.
     """
-    if not backend.is_array(x):
+    if not cuda.is_array(x):
         raise TypeError('numerical_gradient: x must be a NumPy or CuPy array, got %s'
                         % type(x).__name__)
     if x.dtype.kind != 'f':
         raise TypeError('numerical_gradient: x must have a float dtype (it is perturbed '
                         'by h=%g), got %s' % (h, x.dtype))
-    xp = backend.get_array_module(x)
+    xp = cuda.get_array_module(x)
     grad = xp.zeros_like(x)
     # Element indexing (not a reshape, which copies non-contiguous arrays) so that
     # the perturbation reaches the very array ``f`` reads.
@@ -64,10 +64,10 @@ def check_backward(function, inputs, grad_outputs=None, eps=1e-4, atol=1e-5,
     inputs = [np.asarray(x) if isinstance(x, (int, float, np.generic))
               and not isinstance(x, bool) else x for x in inputs]
     for i, x in enumerate(inputs):
-        if not backend.is_array(x):
+        if not cuda.is_array(x):
             raise TypeError('check_backward: input %d must be a NumPy or CuPy array or a '
                             'scalar, got %s' % (i, type(x).__name__))
-    xp = backend.get_array_module(*inputs)
+    xp = cuda.get_array_module(*inputs)
     arrays = [x.astype(dtype) if x.dtype.kind == 'f' else x.copy() for x in inputs]
     check = [x.dtype.kind == 'f' for x in arrays]
     if no_grads is not None:

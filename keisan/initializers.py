@@ -13,7 +13,7 @@ import numbers
 
 import numpy as np
 
-from keisan import backend
+from keisan import cuda
 from keisan.config import config
 
 
@@ -92,7 +92,7 @@ class Constant(Initializer):
         self.value = value
 
     def __call__(self, shape, xp=np, dtype=None):
-        value = backend.to_numpy(self.value) if backend.is_array(self.value) else self.value
+        value = cuda.as_numpy(self.value) if cuda.is_array(self.value) else self.value
         return xp.asarray(np.broadcast_to(np.asarray(value, dtype=dtype or config.dtype),
                                           shape)).copy()
 
@@ -133,7 +133,7 @@ def get(init, default=None):
         return init
     if isinstance(init, str):
         return from_weight_init_std(init)
-    if isinstance(init, numbers.Real) or backend.is_array(init):
+    if isinstance(init, numbers.Real) or cuda.is_array(init):
         return Constant(init)
     raise TypeError('initializer: expected an Initializer, a number, an array or None, '
                     'got %s' % type(init).__name__)

@@ -10,7 +10,7 @@ import zlib
 
 import numpy as np
 
-from keisan import backend
+from keisan import cuda
 from keisan.fileio import atomic_write
 
 
@@ -22,7 +22,7 @@ def save_npz(path, obj, compression=False):
         obj: a Link, optimizer or anything with ``state_dict()``.
         compression: use ``np.savez_compressed``.
     """
-    state = {name: backend.to_numpy(value) for name, value in _state_of(obj, 'save_npz')
+    state = {name: cuda.as_numpy(value) for name, value in _state_of(obj, 'save_npz')
              .items()}
     write_npz_atomic(path, state, compression)
 

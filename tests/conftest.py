@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import keisan as ks
+from keisan import cuda
 
 
 def pytest_addoption(parser):
@@ -37,7 +38,7 @@ def xp(request):
         return np
     if not gpu_requested(request.config):
         pytest.skip('GPU tests need --gpu or KEISAN_TEST_GPU=1')
-    from keisan import backend
-    if not backend.cupy_available():
-        pytest.skip('CuPy with a CUDA device is not available: %s' % backend._cupy_error)
-    return backend._import_cupy()
+    try:
+        return cuda.get_cupy('GPU tests')
+    except RuntimeError as e:
+        pytest.skip(str(e))

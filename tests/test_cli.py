@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from keisan import backend, cli
+from keisan import cuda, cli
 from keisan.datasets import FASHION_MNIST_CLASSES, load_fashion_mnist
 from keisan.training import MODELS, load_model
 
@@ -233,7 +233,7 @@ def test_bad_image(tmp_path, capsys):
     assert 'missing.png' in capsys.readouterr().err
 
 
-@pytest.mark.skipif(backend.cupy_available(), reason='a GPU is available here')
+@pytest.mark.skipif(cuda.is_available(), reason='a GPU is available here')
 def test_gpu_unavailable_fails_cleanly(tmp_path, capsys):
     assert cli.main(['train', '--model', 'two_layer', '--device', 'gpu',
                      '--out', str(tmp_path)]) == 2

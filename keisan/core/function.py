@@ -20,11 +20,9 @@ import weakref
 
 import numpy as np
 
-from keisan import backend
+from keisan import cuda
 from keisan.config import config
 from keisan.core.variable import Variable, as_array
-
-_ALL_TRUE = (True,) * 16
 
 
 class Function:
@@ -42,7 +40,7 @@ class Function:
     generation = 0
     inputs = ()
     outputs = ()
-    needs_input_grad = _ALL_TRUE
+    needs_input_grad = (True,) * 16     # layer API: every input wants its gradient
 
     def __call__(self, *inputs):
         # One pass over the inputs: this runs for every operation, so it stays lean.
@@ -64,7 +62,7 @@ class Function:
         multiple = isinstance(ys, tuple)
         if not multiple:
             ys = (ys,)
-        outputs = [Variable(y if isinstance(y, np.ndarray) or backend.is_cupy_array(y)
+        outputs = [Variable(y if isinstance(y, np.ndarray) or cuda.is_cupy_array(y)
                             else np.asarray(y),  # NumPy reductions return scalars
                             requires_grad=record) for y in ys]
         if record:
@@ -79,7 +77,7 @@ class Function:
 
     def _constant(self, x):
         """Wrap a non-Variable input as a constant (no gradient)."""
-        if not isinstance(x, np.ndarray) and not backend.is_cupy_array(x):
+        if not isinstance(x, np.ndarray) and not cuda.is_cupy_array(x):
             x = as_array(x, where=self.label)     # scalars; TypeError names the function
         return Variable(x, requires_grad=False)
 
@@ -103,7 +101,7 @@ class Function:
             y = ref()
             gy = None if y is None else y.grad
             if gy is None:
-                xp = backend.get_array_module(self.inputs[0].data)
+                xp = cuda.get_array_module(self.inputs[0].data)
                 shape, dtype = (self._output_meta[i] if hasattr(self, '_output_meta')
                                 else (y.shape, y.dtype))
                 gy = xp.zeros(shape, dtype)
@@ -115,10 +113,10 @@ class Function:
 
 
 def _check_same_device(function, arrays):
-    on_gpu = backend.is_cupy_array(arrays[0])
+    on_gpu = cuda.is_cupy_array(arrays[0])
     for a in arrays[1:]:
-        if backend.is_cupy_array(a) != on_gpu or (on_gpu and a.device != arrays[0].device):
-            names = ', '.join(backend.device_name(b) for b in arrays)
+        if cuda.is_cupy_array(a) != on_gpu or (on_gpu and a.device != arrays[0].device):
+            names = ', '.join(cuda.device_name(b) for b in arrays)
             raise ValueError('%s: inputs live on different devices (%s); move them with '
                              'to_gpu()/to_cpu() first' % (function.label, names))
 

@@ -3,7 +3,7 @@ import heapq
 
 import numpy as np
 
-from keisan import backend
+from keisan import cuda
 from keisan.config import config
 
 
@@ -31,7 +31,7 @@ class Variable:
     def __init__(self, data, name=None, requires_grad=True):
         if isinstance(data, np.generic):
             data = np.asarray(data)
-        if data is not None and not backend.is_array(data):
+        if data is not None and not cuda.is_array(data):
             raise TypeError('Variable: data must be a NumPy or CuPy array, got %s'
                             % type(data).__name__)
         self.data = data
@@ -61,7 +61,7 @@ class Variable:
     @property
     def xp(self):
         """The array module (numpy or cupy) of ``data``."""
-        return backend.get_array_module(self.data)
+        return cuda.get_array_module(self.data)
 
     def __len__(self):
         return len(self.data)
@@ -70,7 +70,7 @@ class Variable:
         cls = type(self).__name__
         if self.data is None:
             return '%s(None%s)' % (cls, ', name=%r' % self.name if self.name else '')
-        body = np.array2string(backend.to_numpy(self.data), prefix=cls + '(',
+        body = np.array2string(cuda.as_numpy(self.data), prefix=cls + '(',
                                threshold=200)
         extra = ', name=%r' % self.name if self.name else ''
         return '%s(%s, shape=%s, dtype=%s%s)' % (cls, body, self.data.shape,
@@ -164,21 +164,15 @@ class Variable:
     # ----- conversions ----------------------------------------------------------
     def to_cpu(self):
         """Move data and grad to host memory (in place); returns self."""
-        from keisan import cuda
         self.data = cuda.to_cpu(self.data)
         self.grad = cuda.to_cpu(self.grad)
         return self
 
     def to_gpu(self, device=None):
         """Move data and grad to a CUDA device (in place); returns self."""
-        from keisan import cuda
         self.data = cuda.to_gpu(self.data, device)
         self.grad = cuda.to_gpu(self.grad, device)
         return self
-
-    def array(self):
-        """The data as a NumPy array (copied from the GPU if needed)."""
-        return backend.to_numpy(self.data)
 
     def item(self):
         return self.data.item()
@@ -195,7 +189,8 @@ class Parameter(Variable):
     """A Variable owned by a Link and updated by an optimizer.
 
     ``data`` may be None until the first forward pass infers the shape
-    (``Linear(None, 10)``); ``initializer`` then fills it.
+    (``Linear(None, 10)``); ``initializer`` (a callable, see :mod:`keisan.initializers`)
+    then fills it.
     """
     __slots__ = ('initializer',)
 
@@ -204,10 +199,12 @@ class Parameter(Variable):
         self.initializer = initializer
 
     def initialize(self, shape, xp=np, dtype=None):
-        """Create ``data`` of ``shape`` with the parameter's initializer."""
-        from keisan import initializers
-        init = initializers.get(self.initializer)
-        self.data = init(tuple(shape), xp=xp, dtype=dtype or config.dtype)
+        """Create ``data`` of ``shape`` with the parameter's initializer, a callable
+        ``initializer(shape, xp=..., dtype=...)`` (see :mod:`keisan.initializers`)."""
+        if not callable(self.initializer):
+            raise TypeError('Parameter.initialize: %s has no initializer to fill a %s array'
+                            % (self.name or 'the parameter', tuple(shape)))
+        self.data = self.initializer(tuple(shape), xp=xp, dtype=dtype or config.dtype)
 
 
 def as_variable(obj, dtype=None):
@@ -219,7 +216,7 @@ def as_variable(obj, dtype=None):
 
 def as_array(obj, dtype=None, where='keisan'):
     """Return ``obj`` as an array: arrays pass, scalars become 0-d arrays of ``dtype``."""
-    if isinstance(obj, np.ndarray) or backend.is_cupy_array(obj):
+    if isinstance(obj, np.ndarray) or cuda.is_cupy_array(obj):
         return obj
     if isinstance(obj, (int, float, np.generic)) and not isinstance(obj, bool):
         return np.asarray(obj, dtype=dtype if dtype is not None else None)

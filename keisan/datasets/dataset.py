@@ -3,6 +3,8 @@ import numbers
 
 import numpy as np
 
+from keisan import cuda
+
 __all__ = ['Dataset', 'TupleDataset', 'DataLoader']
 
 
@@ -128,7 +130,6 @@ class DataLoader:
         self.device = None if device == 'cpu' else device
         self._to_device = None
         if self.device is not None:
-            from keisan import cuda     # lazy: CPU-only use never imports CuPy support
             self._to_device = cuda.to_gpu
 
         self._epoch = 0                 # index of the current (or next) epoch

@@ -26,7 +26,10 @@ from keisan.functions.normalization import (BatchNormalization, FixedBatchNormal
                                             batch_normalization, fixed_batch_normalization)
 from keisan.functions.pooling import (AveragePooling2D, MaxPooling2D, average_pooling_2d,
                                       max_pooling_2d)
+from keisan.functions import operators as _operators
 from keisan.kernels import col2im, im2col
+
+_operators.install()
 
 abs = absolute  # noqa: A001  (F.abs mirrors numpy.abs)
 

@@ -1,6 +1,7 @@
 """Activation functions: identity, step, sigmoid, relu, leaky_relu, softmax, log_softmax."""
 from keisan import kernels
-from keisan.backend import as_float, get_array_module
+from keisan.cuda import get_array_module
+from keisan.kernels.dtypes import as_float
 from keisan.core.function import Function
 from keisan.core.variable import Variable, as_array
 from keisan.functions.math import Tanh, tanh  # noqa: F401  (tanh is also an activation)

@@ -1,8 +1,8 @@
 """Shape and reduction functions: reshape, transpose, sum, mean, get_item, concat, ..."""
 import numpy as np
 
-from keisan import backend
-from keisan.backend import get_array_module
+from keisan import cuda
+from keisan.cuda import get_array_module
 from keisan.core.function import Function
 from keisan.core.variable import Variable
 from keisan.kernels import sum_to as sum_to_kernel
@@ -25,7 +25,7 @@ def _as_axis(axis):
 
 
 def _shape_of(x, where):
-    if isinstance(x, Variable) or backend.is_array(x):
+    if isinstance(x, Variable) or cuda.is_array(x):
         return x.shape
     raise TypeError('%s: expected a Variable or NumPy/CuPy array, got %s'
                     % (where, type(x).__name__))
@@ -155,7 +155,7 @@ def _is_basic_index(index):
     for p in parts:
         if p is None or p is Ellipsis or isinstance(p, (int, slice, np.integer)):
             continue
-        if backend.is_array(p) and p.dtype == bool:
+        if cuda.is_array(p) and p.dtype == bool:
             continue
         return False
     return True
@@ -186,7 +186,7 @@ class GetItem(Function):
         if _is_basic_index(self.index):
             gx[self.index] = gy
         else:  # integer arrays may repeat an element: gradients must add up
-            backend.scatter_add(gx, self.index, gy)
+            cuda.scatter_add(gx, self.index, gy)
         return gx
 
 

@@ -13,7 +13,7 @@ contiguous rows and the gradient arriving in backward is already (F, N*OH*OW)
 without a copy. With stride 1 the input gradient is a transposed convolution (a
 correlation of gy with the flipped filters) instead of a GEMM followed by col2im.
 """
-from keisan.backend import get_array_module
+from keisan.cuda import get_array_module
 from keisan.core.function import Function
 from keisan.kernels import accumulate_windows, column_blocks, conv_output_size, pair
 from keisan.kernels.windows import image_blocks

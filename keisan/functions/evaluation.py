@@ -1,5 +1,5 @@
 """Metrics that are not differentiated (no graph is recorded)."""
-from keisan.backend import get_array_module
+from keisan.cuda import get_array_module
 from keisan.core.variable import Variable, as_array
 from keisan.functions.loss import check_labels
 

@@ -1,6 +1,7 @@
 """Loss functions: mean squared error, softmax cross-entropy, sigmoid cross-entropy."""
 from keisan import kernels
-from keisan.backend import as_float, get_array_module
+from keisan.cuda import get_array_module
+from keisan.kernels.dtypes import as_float
 from keisan.core.function import Function
 
 

@@ -7,7 +7,7 @@ Unary functions map x (any shape) to the same shape.
 """
 import numpy as np
 
-from keisan.backend import get_array_module, is_array
+from keisan.cuda import get_array_module, is_array
 from keisan.core.function import Function
 from keisan.core.variable import Variable, as_array
 from keisan.kernels import sum_to

@@ -1,5 +1,5 @@
 """Dropout."""
-from keisan.backend import get_array_module
+from keisan.cuda import get_array_module
 from keisan.config import config
 from keisan.core.function import Function
 from keisan.core.variable import Variable, as_array

@@ -1,5 +1,5 @@
 """Batch normalization (per feature for 2-D input, per channel for 4-D input)."""
-from keisan.backend import get_array_module
+from keisan.cuda import get_array_module
 from keisan.config import config
 from keisan.core.function import Function
 

@@ -1,7 +1,7 @@
 """Max and average pooling over kh x kw windows."""
 import numpy as np
 
-from keisan.backend import get_array_module
+from keisan.cuda import get_array_module
 from keisan.core.function import Function
 from keisan.kernels import accumulate_windows, conv_output_size, pair, windows
 
@@ -103,7 +103,6 @@ class MaxPooling2D(_Pooling2D):
         """Index of the max within each window, row-major over (kh, kw): (N, C, OH, OW)."""
         if self.tiles is None:
             return self._argmax
-        xp = get_array_module(self.y)
         n, c, oh, _, ow, _ = self.tiles.shape
         return self.tiles.transpose(0, 1, 2, 4, 3, 5).reshape(n, c, oh, ow, -1).argmax(axis=4)
 

@@ -1,5 +1,6 @@
 """Logistic sigmoid, written once for F.sigmoid and sigmoid_cross_entropy's backward."""
-from keisan.backend import as_float, get_array_module
+from keisan.cuda import get_array_module
+from keisan.kernels.dtypes import as_float
 
 
 def sigmoid(x):

@@ -1,5 +1,6 @@
 """Numerically stable softmax and log-softmax (shift by the max before exp)."""
-from keisan.backend import as_float, get_array_module
+from keisan.cuda import get_array_module
+from keisan.kernels.dtypes import as_float
 
 
 def softmax(x, axis=-1):

@@ -10,7 +10,7 @@ at a time so that each block is consumed while it is still in cache.
 """
 import numpy as np
 
-from keisan.backend import get_array_module
+from keisan.cuda import get_array_module
 from keisan.kernels import threads
 from keisan.kernels.workspace import workspace
 

@@ -1,7 +1,7 @@
 """Output layers with a loss: SoftmaxWithLoss and MeanSquaredLoss."""
 import numpy as np
 
-from keisan.backend import get_array_module
+from keisan.cuda import get_array_module
 from keisan.functions.loss import MeanSquaredError, SoftmaxCrossEntropy
 
 

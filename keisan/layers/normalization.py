@@ -1,5 +1,5 @@
 """The book's BatchNormalization layer (2-D per feature, 4-D per channel)."""
-from keisan.backend import get_array_module
+from keisan.cuda import get_array_module
 from keisan.functions.normalization import BatchNormalization as BatchNormFunction
 from keisan.functions.normalization import FixedBatchNormalization
 

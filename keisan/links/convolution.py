@@ -1,6 +1,6 @@
 """2-D convolution link."""
 from keisan import initializers
-from keisan.backend import get_array_module
+from keisan.cuda import get_array_module
 from keisan.core.variable import Parameter
 from keisan.functions.convolution import convolution_2d
 from keisan.kernels import pair

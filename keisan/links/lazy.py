@@ -1,5 +1,5 @@
 """Input checks of links whose parameter shapes are inferred at the first call."""
-from keisan import backend
+from keisan import cuda
 from keisan.core.variable import Variable
 
 
@@ -10,7 +10,7 @@ def check_input(where, x, min_ndim):
     lazy parameter is shaped from it.
     """
     data = x.data if isinstance(x, Variable) else x
-    if not backend.is_array(data):
+    if not cuda.is_array(data):
         raise TypeError('%s: x must be a Variable or a NumPy/CuPy array, got %s'
                         % (where, type(x).__name__))
     if data.ndim < min_ndim:

@@ -2,7 +2,7 @@
 import math
 
 from keisan import initializers
-from keisan.backend import get_array_module
+from keisan.cuda import get_array_module
 from keisan.core.variable import Parameter
 from keisan.functions.linalg import linear
 from keisan.links.lazy import check_input

@@ -6,7 +6,7 @@ Persistent arrays (batch-norm running statistics) are registered with
 :meth:`Link.register_persistent`: they are saved and moved to the GPU with the
 parameters but never updated by optimizers.
 """
-from keisan import backend
+from keisan import cuda
 from keisan.config import config, using_config
 from keisan.core.variable import Parameter
 
@@ -177,12 +177,10 @@ class Link:
     # ----- devices --------------------------------------------------------------
     def to_gpu(self, device=None):
         """Move parameters, gradients and persistent arrays to a CUDA device (in place)."""
-        from keisan import cuda
         return self._move(lambda a: cuda.to_gpu(a, device))
 
     def to_cpu(self):
         """Move parameters, gradients and persistent arrays to host memory (in place)."""
-        from keisan import cuda
         return self._move(cuda.to_cpu)
 
     def _move(self, convert):
@@ -195,7 +193,7 @@ class Link:
     @property
     def xp(self):
         for p in self.params(include_uninit=False):
-            return backend.get_array_module(p.data)
+            return cuda.get_array_module(p.data)
         import numpy
         return numpy
 
@@ -216,7 +214,7 @@ def _assign(owner, attr, value):
     if target is None:
         object.__setattr__(owner, attr, value.copy())
     else:
-        target[...] = backend.get_array_module(target).asarray(value)
+        target[...] = cuda.get_array_module(target).asarray(value)
 
 
 class Chain(Link):

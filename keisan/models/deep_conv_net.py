@@ -23,8 +23,9 @@ class DeepConvNet(BookNetwork):
                  conv_param_4={'filter_num': 32, 'filter_size': 3, 'pad': 2, 'stride': 1},
                  conv_param_5={'filter_num': 64, 'filter_size': 3, 'pad': 1, 'stride': 1},
                  conv_param_6={'filter_num': 64, 'filter_size': 3, 'pad': 1, 'stride': 1},
-                 hidden_size=50, output_size=10, dropout_ratio=0.5, dtype=None):
-        super().__init__(dtype=dtype)
+                 hidden_size=50, output_size=10, dropout_ratio=0.5, weight_decay_lambda=0,
+                 dtype=None):
+        super().__init__(weight_decay_lambda=weight_decay_lambda, dtype=dtype)
         convs = [conv_param_1, conv_param_2, conv_param_3, conv_param_4, conv_param_5,
                  conv_param_6]
         channels, h, w = input_dim

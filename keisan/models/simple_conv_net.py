@@ -19,12 +19,14 @@ class SimpleConvNet(BookNetwork):
         weight_init_std: std of the Gaussian weights (the book's 0.01), or, as in
             MultiLayerNet, 'relu'/'he' (He: std sqrt(2 / fan_in) per layer) or
             'sigmoid'/'xavier' (sqrt(1 / fan_in)).
+        weight_decay_lambda: L2 strength; ``loss`` adds 0.5 * lambda * sum(W**2).
     """
 
     def __init__(self, input_dim=(1, 28, 28),
                  conv_param={'filter_num': 30, 'filter_size': 5, 'pad': 0, 'stride': 1},
-                 hidden_size=100, output_size=10, weight_init_std=0.01, dtype=None):
-        super().__init__(dtype=dtype)
+                 hidden_size=100, output_size=10, weight_init_std=0.01, weight_decay_lambda=0,
+                 dtype=None):
+        super().__init__(weight_decay_lambda=weight_decay_lambda, dtype=dtype)
         filter_num, filter_size = conv_param['filter_num'], conv_param['filter_size']
         pad, stride = conv_param['pad'], conv_param['stride']
         c, h, w = input_dim

@@ -13,12 +13,13 @@ class TwoLayerNet(BookNetwork):
     Args:
         input_size, hidden_size, output_size: layer widths (784, 50, 10 in the book).
         weight_init_std: std of the Gaussian weights (the book's 0.01).
+        weight_decay_lambda: L2 strength; ``loss`` adds 0.5 * lambda * sum(W**2).
         dtype: parameter dtype (``keisan.config.dtype``, float32, by default).
     """
 
     def __init__(self, input_size, hidden_size, output_size, weight_init_std=0.01,
-                 dtype=None):
-        super().__init__(dtype=dtype)
+                 weight_decay_lambda=0, dtype=None):
+        super().__init__(weight_decay_lambda=weight_decay_lambda, dtype=dtype)
         p = self.params
         p['W1'] = self._new_param(weight_init_std * np.random.randn(input_size, hidden_size))
         p['b1'] = self._new_param(np.zeros(hidden_size))

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from keisan import backend
+from keisan import cuda
 from keisan.optimizers.optimizer import Hyperparameter
 
 
@@ -77,7 +77,7 @@ def global_norm(arrays):
         if isinstance(a, np.ndarray):
             total += float(np.dot(flat, flat))
         else:
-            device.append(backend.get_array_module(a).dot(flat, flat))
+            device.append(cuda.get_array_module(a).dot(flat, flat))
     if device:
         total += float(sum(device))
     return math.sqrt(total)

@@ -35,7 +35,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from keisan import backend
+from keisan import cuda
 from keisan.core.variable import Variable
 
 _SCALARS = ('t', 'lr')     # non-parameter entries of state_dict()
@@ -85,7 +85,7 @@ _LR_CHECK = Hyperparameter()
 def _is_real(value):
     if isinstance(value, (int, float, np.integer, np.floating)):
         return True
-    return backend.is_array(value) and value.size == 1 and value.dtype.kind in 'iuf'
+    return cuda.is_array(value) and value.size == 1 and value.dtype.kind in 'iuf'
 
 
 class Optimizer:
@@ -237,10 +237,10 @@ class Optimizer:
                     continue
             if isinstance(g, Variable):
                 g = g.data
-            if type(p) is not np.ndarray and not backend.is_array(p):
+            if type(p) is not np.ndarray and not cuda.is_array(p):
                 raise TypeError('%s: parameter %r must be an array (updated in place), got %s'
                                 % (where, name, type(p).__name__))
-            if type(g) is not np.ndarray and not backend.is_array(g):
+            if type(g) is not np.ndarray and not cuda.is_array(g):
                 raise TypeError('%s: gradient of %r must be an array, got %s'
                                 % (where, name, type(g).__name__))
             if p.shape != g.shape:
@@ -282,7 +282,7 @@ class Optimizer:
 
     # ----- state ----------------------------------------------------------------------
     def _init_state(self, name, param):
-        xp = backend.get_array_module(param)
+        xp = cuda.get_array_module(param)
         loaded = self._pending.pop(name, None)
         state = {}
         if loaded is not None:
@@ -349,7 +349,7 @@ class Optimizer:
             if not _is_real(value):
                 problems.append('%r must be a number, got %r' % (key, value))
                 continue
-            value = value.item() if backend.is_array(value) else value
+            value = value.item() if cuda.is_array(value) else value
             if key == 't':
                 if float(value) != int(value) or value < 0:
                     problems.append("'t' must be a non-negative integer, got %r" % value)
@@ -373,7 +373,7 @@ class Optimizer:
                 problems.append('unexpected key %r (%s keeps %s per parameter)'
                                 % (key, cls, ', '.join(map(repr, known)) or 'nothing'))
                 continue
-            if not backend.is_array(value) or value.dtype.kind not in 'iuf':
+            if not cuda.is_array(value) or value.dtype.kind not in 'iuf':
                 problems.append('%r must be a numeric array, got %s'
                                 % (key, getattr(value, 'dtype', type(value).__name__)))
                 continue

@@ -27,7 +27,7 @@ import time
 
 import numpy as np
 
-from keisan import backend, serializers
+from keisan import cuda, serializers
 from keisan import optimizers as _optimizers
 from keisan.optimizers import schedules as _schedules
 from keisan.datasets import DataLoader
@@ -196,7 +196,6 @@ class Trainer:
         self.device = device
         self._to_device = None
         if device == 'gpu':
-            from keisan import cuda     # lazy: CPU runs never touch CuPy
             self._to_device = cuda.to_gpu
         self.loader = DataLoader((x_train, t_train), self.batch_size, shuffle=True, seed=seed,
                                  drop_last=drop_last, device=device)
@@ -364,7 +363,7 @@ class Trainer:
     def save_outputs(self):
         """Write model.npz, checkpoint.npz, metrics.csv/json and curves.png into ``out``."""
         os.makedirs(self.out, exist_ok=True)
-        model = {k: backend.to_numpy(v) for k, v in model_state(self.network).items()}
+        model = {k: cuda.as_numpy(v) for k, v in model_state(self.network).items()}
         serializers.write_npz_atomic(os.path.join(self.out, 'model.npz'), model)
         self.save_checkpoint()
         outputs.write_metrics(self.out, self.history)
@@ -388,9 +387,9 @@ class Trainer:
                                                if self.lr_schedule is not None else ''),
                   'trainer/train_loss_list': np.array(self.train_loss_list, dtype=np.float64)}
         for key, value in model_state(self.network).items():
-            arrays['model/' + key] = backend.to_numpy(value)
+            arrays['model/' + key] = cuda.as_numpy(value)
         for key, value in self.optimizer.state_dict().items():
-            arrays['optimizer/' + key] = backend.to_numpy(value)
+            arrays['optimizer/' + key] = cuda.as_numpy(value)
         for key, value in self.loader.get_state().items():
             arrays['loader/' + key] = np.asarray(value)
         if self.lr_schedule is not None:
