@@ -129,7 +129,7 @@ def test_save_load_npz_roundtrip_in_place(tmp_path):
     assert other.fc1.W.data is w_buffer                 # loaded in place
     for (name, a), (_, b) in zip(model.state_dict().items(), other.state_dict().items()):
         np.testing.assert_array_equal(a, b, err_msg=name)
-    assert 'bn.avg_mean' in other.state_dict()
+    assert 'bn.running_mean' in other.state_dict()
     assert not list(tmp_path.glob('.tmp-*'))
 
 

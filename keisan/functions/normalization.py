@@ -63,15 +63,19 @@ class BatchNormalization(Function):
 
 
 class FixedBatchNormalization(Function):
-    """Inference-mode batch norm with given mean and variance (usually constants).
+    """Inference-mode batch norm with given mean and variance.
 
+    Inputs (x, gamma, beta, mean, var), all differentiable; or, with ``mean`` and ``var``
+    given to the constructor (a layer's running statistics), inputs (x, gamma, beta)
+    and the statistics are constants, as for :class:`BatchNormalization`.
     Shapes: x (N, D) or (N, C, H, W); gamma, beta, mean, var (D,) or (C,).
     """
 
-    def __init__(self, eps=2e-5):
-        self.eps = eps
+    def __init__(self, eps=2e-5, mean=None, var=None):
+        self.eps, self.stats = eps, () if mean is None else (mean, var)
 
-    def forward(self, x, gamma, beta, mean, var):
+    def forward(self, x, gamma, beta, *stats):
+        mean, var = stats or self.stats
         axes, shape = _axes_and_shape('fixed_batch_normalization', x, gamma)
         if beta.shape != gamma.shape or mean.shape != gamma.shape or var.shape != gamma.shape:
             raise ValueError('fixed_batch_normalization: gamma %s, beta %s, mean %s and var %s '
@@ -91,6 +95,8 @@ class FixedBatchNormalization(Function):
         gbeta = gy.sum(axis=axes)
         # mean and var are usually constants, but differentiate them when asked:
         # d/dmean = -gamma * inv_std * sum(gy), d/dvar = -gamma * inv_std**2 / 2 * sum(gy * xn)
+        if self.stats:
+            return gx, ggamma, gbeta
         gmean = -gx.sum(axis=axes) if need[3] else None
         gvar = (ggamma * self.gamma * self.inv_std * self.inv_std * -0.5).astype(
             gy.dtype, copy=False) if need[4] else None

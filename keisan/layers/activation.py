@@ -1,49 +1,36 @@
 """Relu, Sigmoid and LeakyReLU layers."""
 from keisan.functions import activation
+from keisan.layers.layer import Layer
 
 
-class Relu:
+class Relu(Layer):
     """out = max(x, 0). ``mask`` marks the inputs that were <= 0 (as in the book)."""
 
-    def __init__(self):
-        self._fn = None
+    def function(self, train=True):
+        return activation.ReLU()
 
     @property
     def mask(self):
         return None if self._fn is None else self._fn.y <= 0
 
-    def forward(self, x):
-        self._fn = activation.ReLU()
-        return self._fn.forward(x)
 
-    def backward(self, dout):
-        return self._fn.backward(dout)
-
-
-class Sigmoid:
+class Sigmoid(Layer):
     """out = 1 / (1 + exp(-x)); ``out`` is kept for backward."""
+    out = None
 
-    def __init__(self):
-        self.out = None
+    def function(self, train=True):
+        return activation.Sigmoid()
 
-    def forward(self, x):
-        self._fn = activation.Sigmoid()
-        self.out = self._fn.forward(x)
+    def forward(self, x, train_flg=True):
+        self.out = super().forward(x)
         return self.out
 
-    def backward(self, dout):
-        return self._fn.backward(dout)
 
-
-class LeakyReLU:
+class LeakyReLU(Layer):
     """out = x for x > 0, alpha * x otherwise."""
 
     def __init__(self, alpha=0.01):
         self.alpha = alpha
 
-    def forward(self, x):
-        self._fn = activation.LeakyReLU(self.alpha)
-        return self._fn.forward(x)
-
-    def backward(self, dout):
-        return self._fn.backward(dout)
+    def function(self, train=True):
+        return activation.LeakyReLU(self.alpha)

@@ -1,14 +1,16 @@
 """Affine (fully connected) layer."""
 from keisan.functions.linalg import Linear
+from keisan.layers.layer import Layer
 
 
-class Affine:
-    """out = x @ W + b with W (in_size, out_size), b (out_size,).
+class Affine(Layer):
+    """out = x @ W + b with W (in_size, out_size), b (out_size,) or None (no bias).
 
-    Input of more than two axes is flattened to (N, -1); ``backward`` returns dx
-    in the original shape and fills ``dW`` and ``db``. ``compute_dx = False``
-    skips dx (``backward`` returns None): the networks set it on their first layer.
+    Input of more than two axes is flattened to (N, -1): ``x`` keeps that flattened
+    input and ``original_x_shape`` its shape; ``backward`` returns dx in the original
+    shape and fills ``dW`` and ``db``.
     """
+    param_names = ('W', 'b')
 
     def __init__(self, W, b):
         self.W = W
@@ -17,16 +19,11 @@ class Affine:
         self.original_x_shape = None
         self.dW = None
         self.db = None
-        self.compute_dx = True
 
-    def forward(self, x):
-        self._fn = Linear()
-        out = self._fn.forward(x, self.W, self.b)     # b may be None (no bias)
+    def function(self, train=True):
+        return Linear()
+
+    def forward(self, x, train_flg=True):
+        out = super().forward(x)
         self.original_x_shape, self.x = x.shape, self._fn.x
         return out
-
-    def backward(self, dout):
-        self._fn.needs_input_grad = (self.compute_dx, True, True)
-        dx, self.dW, *db = self._fn.backward(dout)
-        self.db = db[0] if db else None
-        return dx

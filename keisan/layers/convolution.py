@@ -2,17 +2,17 @@
 from keisan.functions.convolution import Convolution2D
 from keisan.functions.pooling import MaxPooling2D
 from keisan.kernels import im2col
+from keisan.layers.layer import Layer
 
 
-class Convolution:
+class Convolution(Layer):
     """Convolution with W (FN, C, FH, FW) and b (FN,); x (N, C, H, W) -> (N, FN, OH, OW).
 
     Keeps the book's attributes: ``x``, ``col`` (the im2col matrix in the book's
     (N*OH*OW, C*FH*FW) layout, built on access), ``col_W`` (W as a (C*FH*FW, FN)
-    matrix), and fills ``dW``, ``db`` on backward. ``compute_dx = False`` skips
-    dx and its col2im (``backward`` returns None): the networks set it on their
-    first layer, whose input is data.
+    matrix), and fills ``dW``, ``db`` on backward.
     """
+    param_names = ('W', 'b')
 
     def __init__(self, W, b, stride=1, pad=0):
         self.W = W
@@ -23,8 +23,9 @@ class Convolution:
         self.col_W = None
         self.dW = None
         self.db = None
-        self.compute_dx = True
-        self._fn = None
+
+    def function(self, train=True):
+        return Convolution2D(self.stride, self.pad)
 
     @property
     def col(self):
@@ -34,20 +35,13 @@ class Convolution:
             return None
         return im2col(self.x, self.W.shape[2], self.W.shape[3], self.stride, self.pad)
 
-    def forward(self, x):
-        self._fn = Convolution2D(self.stride, self.pad)
-        out = self._fn.forward(x, self.W, self.b)
+    def forward(self, x, train_flg=True):
+        out = super().forward(x)
         self.x, self.col_W = x, self._fn.w_mat.T
         return out
 
-    def backward(self, dout):
-        self._fn.needs_input_grad = (self.compute_dx, True, True)
-        dx, self.dW, *db = self._fn.backward(dout)
-        self.db = db[0] if db else None
-        return dx
 
-
-class Pooling:
+class Pooling(Layer):
     """Max pooling over pool_h x pool_w windows (the book's default stride is 1).
 
     With ``pad > 0`` the padding is zeros that take part in the max, as in the book
@@ -60,18 +54,15 @@ class Pooling:
         self.stride = stride
         self.pad = pad
         self.x = None
-        self._fn = None
 
-    def forward(self, x):
-        self._fn = MaxPooling2D((self.pool_h, self.pool_w), self.stride, self.pad, pad_value=0)
-        out = self._fn.forward(x)
+    def function(self, train=True):
+        return MaxPooling2D((self.pool_h, self.pool_w), self.stride, self.pad, pad_value=0)
+
+    def forward(self, x, train_flg=True):
         self.x = x
-        return out
+        return super().forward(x)
 
     @property
     def arg_max(self):
         """Index of each window's max (the book's attribute), computed on access."""
         return None if self._fn is None else self._fn.argmax.reshape(-1)
-
-    def backward(self, dout):
-        return self._fn.backward(dout)

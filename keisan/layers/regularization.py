@@ -1,13 +1,13 @@
 """The book's Dropout layer (scales at test time, not at train time)."""
-from keisan.functions.noise import dropout_mask
+from keisan.functions.noise import Dropout as DropoutFunction
+from keisan.layers.layer import Layer
 
 
-class Dropout:
-    """Train: zero each input with probability ``dropout_ratio``.
-
-    Test: multiply by (1 - dropout_ratio), as in the book. (``F.dropout`` is the
-    inverted variant that scales at train time instead.) The mask comes from the
-    same kernel as ``F.dropout``.
+class Dropout(Layer):
+    """Train: zero each input with probability ``dropout_ratio``; ``mask`` keeps the
+    boolean keep-mask. Test: multiply by (1 - dropout_ratio), as in the book.
+    (``F.dropout`` is the inverted variant that scales at train time instead; both
+    are :class:`keisan.functions.Dropout`.)
     """
 
     def __init__(self, dropout_ratio=0.5):
@@ -17,11 +17,11 @@ class Dropout:
         self.dropout_ratio = dropout_ratio
         self.mask = None
 
-    def forward(self, x, train_flg=True):
-        if train_flg:
-            self.mask = dropout_mask(x, self.dropout_ratio)
-            return x * self.mask
-        return x * x.dtype.type(1.0 - self.dropout_ratio)
+    def function(self, train=True):
+        return DropoutFunction(self.dropout_ratio, inverted=False, train=train)
 
-    def backward(self, dout):
-        return dout * self.mask
+    def forward(self, x, train_flg=True):
+        out = super().forward(x, train_flg)
+        if train_flg:
+            self.mask = self._fn.mask
+        return out

@@ -1,11 +1,9 @@
 """Fully connected link."""
 import math
 
-from keisan import initializers
-from keisan.cuda import get_array_module
-from keisan.core.variable import Parameter
 from keisan.functions.linalg import linear
-from keisan.links.lazy import check_input
+from keisan.layers import Affine
+from keisan.links import parameters
 from keisan.links.link import Link
 
 
@@ -20,23 +18,18 @@ class Linear(Link):
         initialW: initializer (default LeCunNormal), number, array, or the book's
             'he'/'relu'/'xavier'/'sigmoid'.
         initial_bias: initializer of b (default 0).
+        dtype: of W and b (default ``keisan.config.dtype``).
     """
 
     def __init__(self, in_size, out_size=None, nobias=False, initialW=None,
-                 initial_bias=None):
+                 initial_bias=None, dtype=None):
         super().__init__()
         if out_size is None:
             in_size, out_size = None, in_size
         self.out_size = out_size
-        self.W = Parameter(initializer=initializers.get(initialW))
-        if in_size is not None:
-            self.W.initialize((in_size, out_size))
-        if nobias:
-            self.b = None
-        else:
-            self.b = Parameter(initializer=initializers.get(initial_bias,
-                                                            initializers.Zero()))
-            self.b.initialize((out_size,))
+        self.W = parameters.weight(initialW, None if in_size is None else (in_size, out_size),
+                                   dtype)
+        self.b = parameters.bias(out_size, nobias, initial_bias, dtype)
 
     @property
     def in_size(self):
@@ -46,7 +39,11 @@ class Linear(Link):
     def forward(self, x):
         """x: (N, in_size) or (N, ...) flattened to (N, in_size) -> (N, out_size)."""
         if self.W.data is None:
-            data = check_input('Linear', x, min_ndim=2)     # x stays a graph node
-            self.W.initialize((math.prod(data.shape[1:]), self.out_size), xp=get_array_module(data),
-                              dtype=None if self.b is None else self.b.dtype)
+            parameters.initialize_lazy('Linear', self.W, x,
+                                       lambda shape: (math.prod(shape[1:]), self.out_size),
+                                       None if self.b is None else self.b.dtype)
         return linear(x, self.W, self.b)
+
+    def book_layer(self):
+        """The book's Affine layer on this link's arrays."""
+        return Affine(self.W.data, None if self.b is None else self.b.data)

@@ -94,9 +94,9 @@ class Link:
             yield p
 
     def namedpersistents(self):
-        for prefix, link in self.namedlinks():
-            for name in link._persistent_names:
-                yield (prefix + '.' + name if prefix else name), link.__dict__[name]
+        """(dotted name, array) of the persistent arrays, e.g. ('bn.running_mean', array)."""
+        for name, link, attr in self._persistent_slots():
+            yield name, link.__dict__[attr]
 
     def count_params(self):
         """Total number of parameter elements (initialized ones)."""

@@ -1,69 +1,31 @@
-"""BookNetwork: the seed networks' API and a define-by-run view of the same arrays.
+"""BookNetwork: a network of the book, as a Chain of keisan links with the book's API on top.
 
-A network built from the book's layers keeps the book's interface: a
-``params`` dict of arrays, ``layers`` (an OrderedDict or a list),
-``last_layer``, ``predict``, ``loss``, ``accuracy``, ``gradient`` and
-``numerical_gradient``. It is also a :class:`keisan.links.Link` whose
-Parameters wrap *the same arrays*, and ``network(x)`` runs the same layers
-inside the autograd graph through :class:`LayerFunction`. Optimizers update the
-arrays in place, so ``params``, the layers and the Parameters always agree:
+A book network is built from blocks in the book's layer order: links for the layers
+with parameters (``L.Linear`` for Affine, ``L.Convolution2D``, ``L.BatchNormalization``)
+and parameter-free book layers (Relu, Pooling, Dropout). The links own the
+Parameters; the book's interface views *the same arrays*:
+
+* ``params``: the book's dict of arrays, keyed ``W1``, ``b1``, ``gamma1``, ... (a key is
+  the parameter's name and its count among the blocks so far);
+* ``layers``: the book's layers, each link seen as its book layer (``link.book_layer()``);
+* ``predict``, ``loss``, ``accuracy``, ``gradient`` (the book's backward walk through
+  ``layers``) and ``numerical_gradient``.
+
+``network(x)`` runs the blocks in the define-by-run graph; the book keys also name the
+Parameters (``namedparams()``, ``state_dict()``, optimizer states). Optimizers update the
+arrays in place, so ``params``, the layers and the Parameters always agree::
 
     grads = net.gradient(x, t); opt.update(net.params, grads)   # book style
     loss = net.forward_loss(x, t); loss.backward(); opt.update() # define-by-run
 """
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 
 import numpy as np
 
 from keisan import functions as F
 from keisan import gradient_check, serializers
 from keisan.config import config
-from keisan.core.function import Function
-from keisan.core.variable import Parameter
-from keisan.layers import BatchNormalization, Dropout
 from keisan.links.link import Link
-
-#: Parameter attributes of each book layer type and the gradient attributes
-#: its backward fills ('W' -> 'dW').
-LAYER_PARAMS = {'Affine': ('W', 'b'), 'Convolution': ('W', 'b'),
-                'BatchNormalization': ('gamma', 'beta')}
-
-
-def layer_param_names(layer):
-    return LAYER_PARAMS.get(type(layer).__name__, ())
-
-
-def takes_train_flag(layer):
-    return isinstance(layer, (Dropout, BatchNormalization))
-
-
-class LayerFunction(Function):
-    """A book layer as a graph Function: inputs (x, *the layer's parameters).
-
-    Works on a shallow copy of the layer, so two uses of a layer in one graph
-    keep separate forward state while sharing the parameter arrays.
-    """
-
-    def __init__(self, layer, train_flg):
-        clone = object.__new__(type(layer))     # a shallow copy, ~10x cheaper than copy.copy
-        clone.__dict__.update(layer.__dict__)
-        self.layer, self.train_flg = clone, train_flg
-
-    @property
-    def label(self):
-        return type(self.layer).__name__
-
-    def forward(self, x, *params):
-        if takes_train_flag(self.layer):
-            return self.layer.forward(x, self.train_flg)
-        return self.layer.forward(x)
-
-    def backward(self, gy):
-        if hasattr(self.layer, 'compute_dx'):
-            self.layer.compute_dx = self.needs_input_grad[0]
-        gx = self.layer.backward(gy)
-        return (gx,) + tuple(getattr(self.layer, 'd' + name)
-                             for name in layer_param_names(self.layer))
 
 
 class ParamsDict(dict):
@@ -82,10 +44,14 @@ class ParamsDict(dict):
 
 
 class BookNetwork(Link):
-    """Base of the seed networks; subclasses fill ``params``, ``layers``, ``last_layer``.
+    """Base of the book's networks; a subclass calls :meth:`_build` with its blocks and sets
+    ``last_layer``.
 
-    Class attribute ``loss_train_flg``: whether ``loss(x, t)`` runs dropout and
-    batch norm in training mode by default (True for DeepConvNet, as in the book).
+    ``weight_decay_lambda`` is the book's L2 strength: the loss gains
+    ``0.5 * lambda * sum(W**2)`` over the weights ``W1``, ``W2``, ... (not the biases),
+    so each weight's gradient gains ``lambda * W``, in both APIs.
+    Class attribute ``loss_train_flg``: whether ``loss(x, t)`` runs dropout and batch
+    norm in training mode by default (True for DeepConvNet, as in the book).
     """
     loss_train_flg = False
 
@@ -93,53 +59,73 @@ class BookNetwork(Link):
         super().__init__()
         self.weight_decay_lambda = weight_decay_lambda
         self.dtype = np.dtype(dtype or config.dtype)
+
+    def _build(self, blocks, layers_as_list=False):
+        """Register ``blocks``, (name, link or book layer) pairs in order, and make the book's
+        ``params`` and ``layers`` views (``layers`` a list with ``layers_as_list``)."""
+        self._blocks = [block for _, block in blocks]
+        self._views = []                    # (link, its book layer)
+        self._keys = OrderedDict()          # book key -> Parameter
+        self._persistent_keys = []          # (book key, link, attribute)
+        counts = Counter()
+        layers = OrderedDict()
+        for name, block in blocks:
+            if isinstance(block, Link):
+                setattr(self, name, block)
+                layer = block.book_layer()
+                self._views.append((block, layer))
+                for attr in block._param_names:
+                    counts[attr] += 1
+                    self._keys['%s%d' % (attr, counts[attr])] = getattr(block, attr)
+                for attr in block._persistent_names:
+                    counts[attr] += 1
+                    self._persistent_keys.append(('%s%d' % (attr, counts[attr]), block, attr))
+            else:
+                layer = block
+            layers[name] = layer
+        self.layers = list(layers.values()) if layers_as_list else layers
         self.params = ParamsDict(self)
-
-    def _new_param(self, array):
-        return np.asarray(array, dtype=self.dtype)
-
-    def _finish(self):
-        """Register Parameters over ``params`` and map each to the layer that uses it."""
-        by_id = {}
-        for key, array in self.params.items():
-            setattr(self, key, Parameter(array, name=key))
-            by_id[id(array)] = key
-        self._slots = {}            # param key -> (layer, attribute)
-        for layer in self.layer_list():
-            for attr in layer_param_names(layer):
-                key = by_id.get(id(getattr(layer, attr)))
-                if key is None:
-                    raise RuntimeError('%s: layer %s holds a %s that is not in params'
-                                       % (type(self).__name__, type(layer).__name__, attr))
-                self._slots[key] = (layer, attr)
-        # Each layer with the Parameters it takes, in order, for the graph view.
-        params = self.params_by_key()
-        slot_key = {(id(layer), attr): key for key, (layer, attr) in self._slots.items()}
-        self._layer_params = [(layer, [params[slot_key[id(layer), attr]]
-                                       for attr in layer_param_names(layer)])
-                              for layer in self.layer_list()]
+        self._sync_views()
         first = self.layer_list()[0]
-        if hasattr(first, 'compute_dx'):
-            first.compute_dx = False    # its input is data: skip dx (and col2im)
-        for i, layer in enumerate(self.batchnorm_layers(), 1):
-            if layer.running_mean is None:
-                size = layer.gamma.shape[0]
-                layer.running_mean = np.zeros(size, self.dtype)
-                layer.running_var = np.zeros(size, self.dtype)
-            self.register_persistent('running_mean%d' % i, layer.running_mean)
-            self.register_persistent('running_var%d' % i, layer.running_var)
+        first.compute_dx = False        # its input is data: skip dx (and col2im)
+
+    def _sync_views(self):
+        """Point ``params`` and the book layers at the links' current arrays."""
+        for key, param in self._keys.items():
+            self.params[key] = param.data
+        for link, layer in self._views:
+            for attr in link._param_names:
+                setattr(layer, attr, getattr(link, attr).data)
+            for attr in link._persistent_names:
+                setattr(layer, attr, getattr(link, attr))
+
+    # ----- names: the book's keys -----------------------------------------------
+    def namedparams(self, include_uninit=True):
+        """(book key, Parameter) pairs: ('W1', W1), ('b1', b1), ..."""
+        return iter(self._keys.items())
+
+    def _persistent_slots(self):
+        return iter(self._persistent_keys)
+
+    def params_by_key(self):
+        """OrderedDict book key -> Parameter."""
+        return OrderedDict(self._keys)
+
+    def __getattr__(self, name):
+        # net.W1 is the Parameter of key 'W1' (only reached for names not set otherwise)
+        keys = self.__dict__.get('_keys')
+        if keys is not None and name in keys:
+            return keys[name]
+        raise AttributeError('%s has no attribute %r' % (type(self).__name__, name))
 
     # ----- the book's API -------------------------------------------------------
     def layer_list(self):
         return list(self.layers.values()) if isinstance(self.layers, dict) else self.layers
 
-    def batchnorm_layers(self):
-        return [la for la in self.layer_list() if isinstance(la, BatchNormalization)]
-
     def predict(self, x, train_flg=False):
         """Scores (N, output_size) for x, running the book's layers."""
         for layer in self.layer_list():
-            x = layer.forward(x, train_flg) if takes_train_flag(layer) else layer.forward(x)
+            x = layer.forward(x, train_flg)
         return x
 
     def weight_decay(self):
@@ -173,13 +159,12 @@ class BookNetwork(Link):
         for layer in reversed(self.layer_list()):
             dout = layer.backward(dout)
         grads = {}
-        for key in self.params:
-            layer, attr = self._slots[key]
-            grad = getattr(layer, 'd' + attr)
-            if self.weight_decay_lambda and key.startswith('W'):
-                grad = grad + self.weight_decay_lambda * self.params[key]
-            grads[key] = grad
-        return grads
+        for link, layer in self._views:
+            for attr in link._param_names:
+                grads[id(getattr(link, attr))] = getattr(layer, 'd' + attr)
+        lam = self.weight_decay_lambda
+        return {key: grads[id(p)] + lam * p.data if lam and key.startswith('W')
+                else grads[id(p)] for key, p in self._keys.items()}
 
     def numerical_gradient(self, x, t, h=1e-4):
         """Central-difference gradients of ``loss`` for every key of ``params`` (slow).
@@ -204,43 +189,25 @@ class BookNetwork(Link):
     def lastLayer(self):        # noqa: N802  (ch. 5 TwoLayerNet's name)
         return self.last_layer
 
-    # ----- define-by-run view ---------------------------------------------------
+    # ----- define-by-run ----------------------------------------------------------
     def forward(self, x):
         """Scores as a Variable, recorded in the graph (training behaviour follows
         ``config.train`` and ``self.training``)."""
-        train = config.train and self.training
-        for layer, params in self._layer_params:
-            x = LayerFunction(layer, train)(x, *params)
+        for block in self._blocks:
+            x = block(x)
         return x
 
     def forward_loss(self, x, t):
         """Loss Variable: softmax cross-entropy of ``self(x)`` plus weight decay."""
         loss = F.softmax_cross_entropy(self(x), t)
-        if self.weight_decay_lambda:
-            for key, p in self.params_by_key().items():
+        lam = self.weight_decay_lambda
+        if lam:
+            for key, p in self._keys.items():
                 if key.startswith('W'):
-                    loss = loss + 0.5 * self.weight_decay_lambda * F.sum(p * p)
+                    loss = loss + 0.5 * lam * F.sum(p * p)
         return loss
 
-    def params_by_key(self):
-        return OrderedDict((key, getattr(self, key)) for key in self.params)
-
-    # ----- devices: keep params, layers and Parameters on the same arrays --------
     def _move(self, convert):
-        old_to_new = {}
-        for key, array in list(self.params.items()):
-            new = convert(array)
-            old_to_new[id(array)] = new
-            self.params[key] = new
-            p = getattr(self, key)
-            p.data, p.grad = new, convert(p.grad)
-        for key, (layer, attr) in self._slots.items():
-            setattr(layer, attr, self.params[key])
-        for _, link, attr in self._persistent_slots():
-            array = getattr(link, attr)
-            new = old_to_new.setdefault(id(array), convert(array))
-            object.__setattr__(link, attr, new)
-        for i, layer in enumerate(self.batchnorm_layers(), 1):
-            layer.running_mean = getattr(self, 'running_mean%d' % i)
-            layer.running_var = getattr(self, 'running_var%d' % i)
+        super()._move(convert)
+        self._sync_views()
         return self

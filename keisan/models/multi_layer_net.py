@@ -1,10 +1,8 @@
 """MultiLayerNet and MultiLayerNetExtend of chapter 6."""
-from collections import OrderedDict
-
-import numpy as np
-
 from keisan import initializers
-from keisan.layers import Affine, BatchNormalization, Dropout, Relu, Sigmoid, SoftmaxWithLoss
+from keisan import links as L
+from keisan.layers import Dropout, Relu, Sigmoid, SoftmaxWithLoss
+from keisan.layers.normalization import BOOK_EPS
 from keisan.models.base import BookNetwork
 
 ACTIVATIONS = {'relu': Relu, 'sigmoid': Sigmoid}
@@ -31,26 +29,20 @@ class MultiLayerNet(BookNetwork):
         self.input_size, self.output_size = input_size, output_size
         self.hidden_size_list = list(hidden_size_list)
         self.hidden_layer_num = len(self.hidden_size_list)
-        self._init_weight(weight_init_std)
-        self.layers = OrderedDict()
-        self._build_layers(ACTIVATIONS[activation])
-        self.last_layer = SoftmaxWithLoss()
-        self._finish()
-
-    def _init_weight(self, weight_init_std):
-        sizes = [self.input_size] + self.hidden_size_list + [self.output_size]
+        init = initializers.from_weight_init_std(weight_init_std)
+        sizes = [input_size] + self.hidden_size_list + [output_size]
+        blocks = []
         for idx in range(1, len(sizes)):
-            init = initializers.from_weight_init_std(weight_init_std)
-            self.params['W%d' % idx] = init((sizes[idx - 1], sizes[idx]), dtype=self.dtype)
-            self.params['b%d' % idx] = self._new_param(np.zeros(sizes[idx]))
+            blocks.append(('Affine%d' % idx, L.Linear(sizes[idx - 1], sizes[idx], initialW=init,
+                                                      dtype=self.dtype)))
+            if idx < len(sizes) - 1:
+                blocks += self._hidden_blocks(idx, sizes[idx], ACTIVATIONS[activation])
+        self._build(blocks)
+        self.last_layer = SoftmaxWithLoss()
 
-    def _build_layers(self, activation):
-        p = self.params
-        for idx in range(1, self.hidden_layer_num + 1):
-            self.layers['Affine%d' % idx] = Affine(p['W%d' % idx], p['b%d' % idx])
-            self.layers['Activation_function%d' % idx] = activation()
-        idx = self.hidden_layer_num + 1
-        self.layers['Affine%d' % idx] = Affine(p['W%d' % idx], p['b%d' % idx])
+    def _hidden_blocks(self, idx, size, activation):
+        """The blocks after the idx-th hidden Affine layer (of width ``size``)."""
+        return [('Activation_function%d' % idx, activation())]
 
 
 class MultiLayerNetExtend(MultiLayerNet):
@@ -68,29 +60,13 @@ class MultiLayerNetExtend(MultiLayerNet):
         super().__init__(input_size, hidden_size_list, output_size, activation,
                          weight_init_std, weight_decay_lambda, dtype)
 
-    def _init_weight(self, weight_init_std):
-        super()._init_weight(weight_init_std)
+    def _hidden_blocks(self, idx, size, activation):
+        blocks = []
         if self.use_batchnorm:
-            # Insert gamma/beta after each hidden layer's W/b, keeping the book's order.
-            params = dict(self.params)
-            self.params.clear()
-            for key, value in params.items():
-                self.params[key] = value
-                idx = int(key[1:])
-                if key.startswith('b') and idx <= self.hidden_layer_num:
-                    size = self.hidden_size_list[idx - 1]
-                    self.params['gamma%d' % idx] = self._new_param(np.ones(size))
-                    self.params['beta%d' % idx] = self._new_param(np.zeros(size))
-
-    def _build_layers(self, activation):
-        p = self.params
-        for idx in range(1, self.hidden_layer_num + 1):
-            self.layers['Affine%d' % idx] = Affine(p['W%d' % idx], p['b%d' % idx])
-            if self.use_batchnorm:
-                self.layers['BatchNorm%d' % idx] = BatchNormalization(
-                    p['gamma%d' % idx], p['beta%d' % idx])
-            self.layers['Activation_function%d' % idx] = activation()
-            if self.use_dropout:
-                self.layers['Dropout%d' % idx] = Dropout(self.dropout_ration)
-        idx = self.hidden_layer_num + 1
-        self.layers['Affine%d' % idx] = Affine(p['W%d' % idx], p['b%d' % idx])
+            # As the book's layer: its eps, running variance starting at 0.
+            blocks.append(('BatchNorm%d' % idx, L.BatchNormalization(
+                size, eps=BOOK_EPS, dtype=self.dtype, initial_running_var=0.0)))
+        blocks += super()._hidden_blocks(idx, size, activation)
+        if self.use_dropout:
+            blocks.append(('Dropout%d' % idx, Dropout(self.dropout_ration)))
+        return blocks

@@ -1,11 +1,8 @@
 """SimpleConvNet of chapter 7: Conv -> ReLU -> Pool -> Affine -> ReLU -> Affine."""
-from collections import OrderedDict
-
-import numpy as np
-
 from keisan import initializers
+from keisan import links as L
 from keisan.kernels import conv_output_size
-from keisan.layers import Affine, Convolution, Pooling, Relu, SoftmaxWithLoss
+from keisan.layers import Pooling, Relu, SoftmaxWithLoss
 from keisan.models.base import BookNetwork
 
 
@@ -37,19 +34,13 @@ class SimpleConvNet(BookNetwork):
                              'on input_dim %s' % (filter_size, filter_size, input_dim))
         pool_output_size = filter_num * (conv_h // 2) * (conv_w // 2)
         init = initializers.from_weight_init_std(weight_init_std)
-        p = self.params
-        p['W1'] = init((filter_num, c, filter_size, filter_size), dtype=self.dtype)
-        p['b1'] = self._new_param(np.zeros(filter_num))
-        p['W2'] = init((pool_output_size, hidden_size), dtype=self.dtype)
-        p['b2'] = self._new_param(np.zeros(hidden_size))
-        p['W3'] = init((hidden_size, output_size), dtype=self.dtype)
-        p['b3'] = self._new_param(np.zeros(output_size))
-        self.layers = OrderedDict()
-        self.layers['Conv1'] = Convolution(p['W1'], p['b1'], stride, pad)
-        self.layers['Relu1'] = Relu()
-        self.layers['Pool1'] = Pooling(pool_h=2, pool_w=2, stride=2)
-        self.layers['Affine1'] = Affine(p['W2'], p['b2'])
-        self.layers['Relu2'] = Relu()
-        self.layers['Affine2'] = Affine(p['W3'], p['b3'])
+        self._build([
+            ('Conv1', L.Convolution2D(c, filter_num, filter_size, stride, pad, initialW=init,
+                                      dtype=self.dtype)),
+            ('Relu1', Relu()),
+            ('Pool1', Pooling(pool_h=2, pool_w=2, stride=2)),
+            ('Affine1', L.Linear(pool_output_size, hidden_size, initialW=init,
+                                 dtype=self.dtype)),
+            ('Relu2', Relu()),
+            ('Affine2', L.Linear(hidden_size, output_size, initialW=init, dtype=self.dtype))])
         self.last_layer = SoftmaxWithLoss()
-        self._finish()
