@@ -192,10 +192,8 @@ class Link:
 
     @property
     def xp(self):
-        for p in self.params(include_uninit=False):
-            return cuda.get_array_module(p.data)
-        import numpy
-        return numpy
+        """The array module of the parameters (numpy before any is initialized)."""
+        return cuda.get_array_module(*[p.data for p in self.params(include_uninit=False)])
 
     def __repr__(self):
         lines = [type(self).__name__ + '(']

@@ -1,0 +1,219 @@
+"""Convolution, the im2col/col2im kernels, column blocks and the workspace pool."""
+import numpy as np
+import pytest
+
+import keisan.functions as F
+from keisan.gradient_check import check_backward
+from keisan.kernels import col2im, conv_output_size, im2col
+from reference import conv_ref, im2col_ref, rng
+
+
+CONV_CASES = [
+    # x shape, W shape, stride, pad, bias
+    ((2, 3, 5, 5), (4, 3, 3, 3), 1, 0, True),
+    ((1, 2, 7, 6), (3, 2, 3, 2), 2, 1, False),
+    ((2, 1, 8, 7), (2, 1, 2, 3), 3, 2, True),
+    ((1, 3, 4, 4), (2, 3, 1, 1), 1, 0, True),
+    ((2, 2, 6, 5), (3, 2, 4, 3), 2, 0, True),
+    ((1, 2, 5, 5), (2, 2, 5, 5), 1, 2, False),
+    ((1, 1, 3, 9), (1, 1, 3, 1), 3, 1, True),
+    ((2, 2, 5, 4), (1, 2, 2, 2), 1, 1, False),
+]
+
+
+@pytest.mark.parametrize('x_shape, w_shape, stride, pad, bias', CONV_CASES)
+def test_convolution_2d(x_shape, w_shape, stride, pad, bias):
+    r = rng(21)
+    x = r.standard_normal(x_shape)
+    W = r.standard_normal(w_shape)
+    b = r.standard_normal(w_shape[0]) if bias else None
+    y = F.convolution_2d(x, W, b, stride=stride, pad=pad)
+    oh = (x_shape[2] + 2 * pad - w_shape[2]) // stride + 1
+    ow = (x_shape[3] + 2 * pad - w_shape[3]) // stride + 1
+    assert y.shape == (x_shape[0], w_shape[0], oh, ow)
+    assert np.allclose(y.data, conv_ref(x, W, b, stride, pad))
+    if bias:
+        check_backward(lambda a, w, c: F.convolution_2d(a, w, c, stride=stride, pad=pad),
+                       (x, W, b))
+    else:
+        check_backward(lambda a, w: F.convolution_2d(a, w, stride=stride, pad=pad), (x, W))
+
+
+@pytest.mark.parametrize('stride, pad', [((1, 2), (0, 1)), ((2, 1), 1), (2, (2, 0))])
+def test_convolution_2d_stride_and_pad_pairs(stride, pad):
+    r = rng(30)
+    x, W, b = r.standard_normal((2, 2, 6, 5)), r.standard_normal((3, 2, 3, 2)), \
+        r.standard_normal(3)
+    y = F.convolution_2d(x, W, b, stride=stride, pad=pad)
+    assert np.allclose(y.data, conv_ref(x, W, b, stride, pad))
+    check_backward(lambda a, w, c: F.convolution_2d(a, w, c, stride=stride, pad=pad),
+                   (x, W, b))
+
+
+def test_convolution_2d_matches_book_im2col_formula():
+    r = rng(22)
+    x, W, b = r.standard_normal((2, 3, 6, 5)), r.standard_normal((4, 3, 3, 2)), \
+        r.standard_normal(4)
+    col = im2col(x, 3, 2, stride=2, pad=1)
+    oh, ow = conv_output_size(6, 3, 2, 1), conv_output_size(5, 2, 2, 1)
+    ref = (col @ W.reshape(4, -1).T + b).reshape(2, oh, ow, 4).transpose(0, 3, 1, 2)
+    assert np.allclose(F.convolution_2d(x, W, b, stride=2, pad=1).data, ref)
+
+
+def test_convolution_2d_non_contiguous_input():
+    r = rng(23)
+    x = r.standard_normal((2, 5, 5, 3)).transpose(0, 3, 1, 2)     # (2, 3, 5, 5) view
+    W = r.standard_normal((2, 3, 3, 3))
+    assert np.allclose(F.convolution_2d(x, W, pad=1).data, conv_ref(x, W, None, 1, 1))
+
+
+@pytest.mark.parametrize('x_shape, w_shape, kw', [
+    ((1, 3, 5, 5), (2, 4, 3, 3), {}),
+    ((1, 3, 5), (2, 3, 3, 3), {}),
+    ((1, 3, 2, 2), (2, 3, 3, 3), {}),
+    ((1, 3, 5, 5), (2, 3, 3, 3), {'b': np.zeros(3)}),
+])
+def test_convolution_2d_shape_mismatch(x_shape, w_shape, kw):
+    with pytest.raises(ValueError) as e:
+        F.convolution_2d(np.ones(x_shape), np.ones(w_shape), **kw)
+    msg = str(e.value)
+    assert 'convolution_2d' in msg and str(w_shape) in msg
+    assert str(x_shape) in msg or 'b of shape' in msg
+
+
+def test_convolution_2d_bad_stride_pad():
+    with pytest.raises(ValueError, match='stride'):
+        F.convolution_2d(np.ones((1, 1, 4, 4)), np.ones((1, 1, 2, 2)), stride=0)
+    with pytest.raises(ValueError, match='pad'):
+        F.convolution_2d(np.ones((1, 1, 4, 4)), np.ones((1, 1, 2, 2)), pad=-1)
+
+
+
+
+IM2COL_CASES = [
+    ((2, 3, 5, 5), 3, 3, 1, 0), ((1, 2, 7, 6), 3, 2, 2, 1), ((2, 1, 8, 7), 2, 3, 3, 2),
+    ((1, 3, 4, 4), 1, 1, 1, 0), ((1, 2, 6, 5), 4, 3, 2, 0), ((1, 1, 5, 5), 2, 2, 2, 1),
+]
+IM2COL_PAIR_CASES = [((1, 2, 7, 6), 3, 2, (2, 1), (1, 0)), ((2, 1, 5, 6), 2, 2, (1, 3), 1)]
+
+
+@pytest.mark.parametrize('shape, kh, kw, stride, pad', IM2COL_CASES)
+def test_im2col_shape_and_column_order(shape, kh, kw, stride, pad):
+    x = rng(28).standard_normal(shape)
+    col = im2col(x, kh, kw, stride=stride, pad=pad)
+    n, c, h, w = shape
+    oh, ow = conv_output_size(h, kh, stride, pad), conv_output_size(w, kw, stride, pad)
+    assert oh == (h + 2 * pad - kh) // stride + 1
+    assert col.shape == (n * oh * ow, c * kh * kw)
+    assert np.array_equal(col, im2col_ref(x, kh, kw, stride, pad))
+
+
+@pytest.mark.parametrize('shape, kh, kw, stride, pad', IM2COL_CASES)
+def test_col2im_is_the_adjoint_of_im2col(shape, kh, kw, stride, pad):
+    r = rng(29)
+    x = r.standard_normal(shape)
+    col = im2col(x, kh, kw, stride=stride, pad=pad)
+    c = r.standard_normal(col.shape)
+    img = col2im(c, shape, kh, kw, stride=stride, pad=pad)
+    assert img.shape == shape
+    assert np.isclose((col * c).sum(), (x * img).sum())
+
+
+@pytest.mark.parametrize('shape, kh, kw, stride, pad', IM2COL_PAIR_CASES)
+def test_im2col_col2im_with_stride_and_pad_pairs(shape, kh, kw, stride, pad):
+    r = rng(33)
+    x = r.standard_normal(shape)
+    col = im2col(x, kh, kw, stride=stride, pad=pad)
+    assert np.array_equal(col, im2col_ref(x, kh, kw, stride, pad))
+    c = r.standard_normal(col.shape)
+    img = col2im(c, shape, kh, kw, stride=stride, pad=pad)
+    assert np.isclose((col * c).sum(), (x * img).sum())
+
+
+def test_col2im_sums_overlaps():
+    shape = (1, 1, 3, 3)
+    col = im2col(np.ones(shape), 2, 2, stride=1, pad=0)
+    img = col2im(col, shape, 2, 2, stride=1, pad=0)
+    assert np.array_equal(img[0, 0], [[1, 2, 1], [2, 4, 2], [1, 2, 1]])
+
+
+@pytest.mark.parametrize('size, k, stride, pad, expected', [
+    (28, 5, 1, 0, 24), (28, 3, 1, 1, 28), (7, 3, 2, 1, 4), (8, 3, 3, 2, 4), (5, 2, 2, 0, 2),
+])
+def test_conv_output_size(size, k, stride, pad, expected):
+    assert conv_output_size(size, k, stride, pad) == expected
+
+
+
+
+def test_convolution_returns_its_column_buffers_to_the_pool(monkeypatch):
+    """Large column matrices are reused across calls instead of freshly allocated
+    (fresh pages cost ~2x a reused buffer); whole or in blocks, every buffer goes back."""
+    from keisan.kernels import threads
+    from keisan.kernels.workspace import workspace
+    from keisan.functions.convolution import Convolution2D
+    rng = np.random.default_rng(0)
+    x = rng.random((60, 16, 20, 20), dtype=np.float32)     # columns: 144 x 24000 = 13.8 MB
+    w = rng.random((8, 16, 3, 3), dtype=np.float32)
+    for blas_threads in (1, 2):                            # blocks / one whole block
+        monkeypatch.setattr(threads, 'blas_threads', lambda: blas_threads)
+        workspace.clear()
+        fn = Convolution2D(1, 1)
+        y = fn.forward(x, w)
+        assert (fn.col is None) == (blas_threads == 1)
+        fn.backward(np.ones_like(y))
+        del fn
+        idle = workspace._idle
+        assert idle >= 1 << 20                             # the buffer is back in the pool
+        fn = Convolution2D(1, 1)
+        fn.forward(x, w)
+        if blas_threads == 1:       # blocks are given back at once: reused, nothing new
+            assert workspace._idle == idle
+        else:                       # the whole matrix is taken again and kept for backward
+            assert workspace._idle < idle
+        del fn
+
+
+@pytest.mark.parametrize('stride, pad', [(1, 1), (1, 0), (2, 1), ((1, 2), (0, 1))])
+def test_convolution_in_several_column_blocks_is_gradient_checked(monkeypatch, stride, pad):
+    """The blocked im2col path (single-threaded BLAS, large batches) forced onto a small
+    float64 input: same values as one whole block, and a passing gradient check."""
+    import sys
+    from keisan.kernels import threads
+    windows_module = sys.modules['keisan.kernels.windows']
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((5, 3, 7, 6))
+    w = rng.standard_normal((4, 3, 3, 3))
+    b = rng.standard_normal(4)
+    whole = F.convolution_2d(x, w, b, stride, pad).data
+    monkeypatch.setattr(threads, 'blas_threads', lambda: 1)
+    monkeypatch.setattr(windows_module, 'WHOLE_COLUMNS_MAX_BYTES', 0)
+    monkeypatch.setattr(windows_module, 'COLUMN_BLOCK_BYTES', 1)      # one image per block
+    assert len(windows_module.image_blocks(np, 5, 8)) == 5
+    np.testing.assert_allclose(F.convolution_2d(x, w, b, stride, pad).data, whole,
+                               rtol=1e-12, atol=1e-12)
+    check_backward(lambda x_, w_, b_: F.convolution_2d(x_, w_, b_, stride, pad), (x, w, b))
+
+
+def test_convolution_output_dtype_follows_x_and_w_like_matmul():
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((2, 1, 3, 3))
+    x_int = rng.integers(0, 255, size=(2, 1, 5, 5)).astype(np.uint8)        # raw pixels
+    y = F.convolution_2d(x_int, w)
+    assert y.dtype == np.float64
+    np.testing.assert_allclose(y.data, F.convolution_2d(x_int.astype(np.float64), w).data)
+    assert F.convolution_2d(x_int.astype(np.float32), w).dtype == np.float64
+    assert F.convolution_2d(x_int.astype(np.float32), w.astype(np.float32)).dtype == np.float32
+
+
+def test_workspace_ignores_a_second_give_and_foreign_arrays():
+    from keisan.kernels.workspace import MIN_BYTES, Workspace
+    pool = Workspace()
+    a = pool.take(np, (MIN_BYTES // 4,), np.float32)
+    pool.give(a)
+    pool.give(a)                                         # twice: must not be pooled twice
+    pool.give(np.empty(MIN_BYTES // 4, np.float32))      # never lent by this pool
+    assert pool._idle == MIN_BYTES and len(pool._free) == 1
+    b = pool.take(np, (MIN_BYTES // 4,), np.float32)
+    c = pool.take(np, (MIN_BYTES // 4,), np.float32)
+    assert not np.shares_memory(b, c)                    # two users never share a block
