@@ -1,5 +1,6 @@
 """Tests for keisan.optimizers: update rules against hand-written NumPy formulas, both
 driving modes, hooks, schedules, state save/load, dtypes, in-place semantics, errors."""
+import inspect
 import math
 
 import numpy as np
@@ -694,3 +695,113 @@ def test_adamw_decay_is_per_step_and_scaled_by_eta_only():
     for _ in range(3):
         opt.update(p, {'W': np.zeros(4)})
     np.testing.assert_allclose(p['W'], 2.0 * (1 - 0.05) ** 3)
+
+
+# ----------------------------------------------------------------------------- hyperparameters
+
+# Every optimizer's hyperparameters with their defaults, in the declared (positional) order.
+DEFAULTS = {
+    O.SGD: dict(lr=0.01),
+    O.MomentumSGD: dict(lr=0.01, momentum=0.9),
+    O.NesterovAG: dict(lr=0.01, momentum=0.9),
+    O.AdaGrad: dict(lr=0.01, eps=1e-7),
+    O.RMSprop: dict(lr=0.01, alpha=0.99, eps=1e-7),
+    O.RMSpropGraves: dict(lr=1e-4, alpha=0.95, momentum=0.9, eps=1e-4),
+    O.AdaDelta: dict(rho=0.95, eps=1e-6, lr=1.0),
+    O.Adam: dict(alpha=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay_rate=0.0,
+                 amsgrad=False, eta=1.0),
+    O.AdamW: dict(alpha=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay_rate=1e-5,
+                  amsgrad=False, eta=1.0),
+    O.SMORMS3: dict(lr=1e-3, eps=1e-16),
+}
+# Valid values different from every default, by name.
+OTHER = dict(lr=0.125, momentum=0.375, eps=0.0625, alpha=0.625, rho=0.875, beta1=0.5,
+             beta2=0.75, weight_decay_rate=0.01, amsgrad=True, eta=0.25)
+
+
+@pytest.mark.parametrize('cls', list(DEFAULTS), ids=lambda c: c.__name__)
+def test_defaults_and_declared_order(cls):
+    assert list(cls().hyperparameters().items()) == list(DEFAULTS[cls].items())
+    assert O.get(cls.__name__).hyperparameters() == DEFAULTS[cls]
+
+
+@pytest.mark.parametrize('cls', list(DEFAULTS), ids=lambda c: c.__name__)
+def test_generic_constructor_positional_and_keyword(cls):
+    names = list(DEFAULTS[cls])
+    if cls in (O.Adam, O.AdamW):        # today's order: ..., amsgrad, lr (alias), eta
+        names.insert(names.index('eta'), 'lr')
+    values = [None if (cls in (O.Adam, O.AdamW) and n == 'lr') else OTHER[n] for n in names]
+    expected = {n: OTHER[n] for n in DEFAULTS[cls]}
+    assert cls(*values).hyperparameters() == expected
+    assert cls(**expected).hyperparameters() == expected
+    assert cls(*values[:1]).hyperparameters() == dict(DEFAULTS[cls], **{names[0]: values[0]})
+    # None, as an argument, means the default
+    assert cls(**{n: None for n in DEFAULTS[cls]}).hyperparameters() == DEFAULTS[cls]
+
+
+def test_positional_order_of_todays_signatures():
+    assert O.RMSprop(0.1, 0.5, 0.2).hyperparameters() == dict(lr=0.1, alpha=0.5, eps=0.2)
+    assert O.RMSprop(0.1, None, 0.2, 0.5).alpha == 0.5      # decay_rate is 4th
+    assert O.AdaDelta(0.5, 0.1, 0.25).hyperparameters() == dict(rho=0.5, eps=0.1, lr=0.25)
+    adam = O.Adam(None, 0.5, 0.75, 0.1, 0.2, True, 0.3, 0.4)
+    assert (adam.alpha, adam.beta1, adam.beta2, adam.eps, adam.weight_decay_rate,
+            adam.amsgrad, adam.eta) == (0.3, 0.5, 0.75, 0.1, 0.2, True, 0.4)
+
+
+def test_constructor_errors_name_the_class_and_argument():
+    with pytest.raises(TypeError, match=r"SGD: got an unexpected keyword argument 'momentum' "
+                                        r"\(its arguments: lr\)"):
+        O.SGD(momentum=0.9)
+    with pytest.raises(TypeError, match=r"Adam: .* 'beta3' \(its arguments: alpha, beta1"):
+        O.get('adam', beta3=0.9)
+    with pytest.raises(TypeError, match=r'MomentumSGD: too many positional arguments'):
+        O.MomentumSGD(0.1, 0.9, 0.5)
+    with pytest.raises(TypeError, match=r"AdaGrad: multiple values for argument 'lr'"):
+        O.AdaGrad(0.1, lr=0.1)
+    with pytest.raises(ValueError, match=r'RMSprop\.alpha must be <= 1'):
+        O.RMSprop(alpha=1.5)
+    with pytest.raises(ValueError, match=r'RMSprop\.rho \(alias of alpha\) must be <= 1'):
+        O.RMSprop(rho=1.5)
+    with pytest.raises(ValueError, match=r'AdamW\.beta2 must be < 1'):
+        O.AdamW(beta2=1.0)
+    with pytest.raises(TypeError, match=r'Adam\.amsgrad must be True or False'):
+        O.Adam(amsgrad=1)
+    with pytest.raises(TypeError, match=r'NesterovAG\.momentum must be a real number'):
+        O.NesterovAG(momentum=True)
+    with pytest.raises(TypeError, match=r"GradientClipping: missing a required argument: "
+                                        r"'threshold'"):
+        O.GradientClipping()
+    assert str(inspect.signature(O.AdaDelta)) == '(rho=0.95, eps=1e-06, lr=1.0)'
+    with pytest.raises(ValueError, match=r'WeightDecay\.rate must be >= 0'):
+        O.WeightDecay(-1.0)
+    assert repr(O.GradientClipping(5)) == 'GradientClipping(threshold=5)'
+
+
+def test_aliases():
+    for kwargs in (dict(decay_rate=0.9), dict(rho=0.9), dict(alpha=0.9)):
+        assert O.RMSprop(**kwargs).alpha == 0.9
+    book_variant = O.RMSprop(lr=0.01, rho=0.9)
+    assert book_variant.hyperparameters() == dict(lr=0.01, alpha=0.9, eps=1e-7)
+    assert O.RMSprop(lr=0.01).rho == 0.99          # the book's default alpha stays
+    adam = O.Adam(lr=0.01, rho1=0.8, rho2=0.9)
+    assert (adam.alpha, adam.beta1, adam.beta2) == (0.01, 0.8, 0.9)
+    assert (adam.lr, adam.rho1, adam.rho2) == (0.01, 0.8, 0.9)
+    adam.rho2 = 0.5
+    assert adam.beta2 == 0.5
+    book_variant.decay_rate = 0.5
+    assert book_variant.alpha == book_variant.rho == 0.5
+    with pytest.raises(ValueError, match=r'Adam\.rho1 \(alias of beta1\) must be < 1'):
+        adam.rho1 = 1.0
+    assert adam.beta1 == 0.8
+    for cls, a, b in [(O.RMSprop, 'alpha', 'rho'), (O.RMSprop, 'decay_rate', 'rho'),
+                      (O.RMSprop, 'alpha', 'decay_rate'), (O.Adam, 'alpha', 'lr'),
+                      (O.AdamW, 'beta1', 'rho1'), (O.Adam, 'beta2', 'rho2')]:
+        with pytest.raises(TypeError, match=r'%s: %s and %s both set' % (cls.__name__, a, b)):
+            cls(**{a: 0.5, b: 0.5})
+    # an alias gives the same steps as its target
+    p1, p2 = {'W': W0.copy()}, {'W': W0.copy()}
+    opt1, opt2 = O.Adam(alpha=0.1, beta1=0.8), O.Adam(lr=0.1, rho1=0.8)
+    for g in GRADS:
+        opt1.update(p1, {'W': g['W']})
+        opt2.update(p2, {'W': g['W']})
+    np.testing.assert_array_equal(p1['W'], p2['W'])

@@ -9,12 +9,12 @@ from keisan.optimizers import schedules
 from keisan.optimizers.adam import Adam, AdamW
 from keisan.optimizers.adaptive import AdaDelta, AdaGrad, RMSprop, RMSpropGraves, SMORMS3
 from keisan.optimizers.hooks import GradientClipping, WeightDecay, global_norm
-from keisan.optimizers.optimizer import Hyperparameter, Optimizer
+from keisan.optimizers.optimizer import Alias, Hyperparameter, Optimizer
 from keisan.optimizers.registry import OPTIMIZERS, get
 from keisan.optimizers.schedules import CosineAnnealing, ExponentialDecay, StepDecay
 from keisan.optimizers.sgd import SGD, Momentum, MomentumSGD, Nesterov, NesterovAG
 
-__all__ = ['AdaDelta', 'AdaGrad', 'Adam', 'AdamW', 'CosineAnnealing', 'ExponentialDecay',
+__all__ = ['AdaDelta', 'AdaGrad', 'Adam', 'AdamW', 'Alias', 'CosineAnnealing', 'ExponentialDecay',
            'GradientClipping', 'Hyperparameter', 'Momentum', 'MomentumSGD', 'Nesterov',
            'NesterovAG', 'OPTIMIZERS', 'Optimizer', 'RMSprop', 'RMSpropGraves', 'SGD',
            'SMORMS3', 'StepDecay', 'WeightDecay', 'get', 'global_norm', 'schedules']
