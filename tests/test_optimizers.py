@@ -420,7 +420,7 @@ def test_state_roundtrip_book_mode(cls, tmp_path):
     for g in GRADS:
         opt.update(params, {'W1': g['W'], 'b1': g['b']})
     state = opt.state_dict()
-    assert {'t', 'lr', 'W1/v', 'b1/v'} <= set(state)
+    assert {'t', 'W1/v', 'b1/v'} | set(opt.hyperparameters()) <= set(state)
     assert state['t'].shape == () and int(state['t']) == 3
     serializers.save_npz(tmp_path / 'opt.npz', opt)
     saved = {k: v.copy() for k, v in params.items()}
@@ -456,8 +456,14 @@ def test_load_state_dict_errors():
     del no_t['t']
     with pytest.raises(ValueError, match="'t'"):
         opt.load_state_dict(no_t)
-    with pytest.raises(ValueError, match="'lr'"):
-        opt.load_state_dict(dict(good, lr=np.array(-1.0)))
+    with pytest.raises(ValueError, match="'alpha' must be >= 0"):
+        opt.load_state_dict(dict(good, alpha=np.array(-1.0)))
+    with pytest.raises(ValueError, match="'alpha' and 'lr' both set alpha"):
+        opt.load_state_dict(dict(good, lr=np.array(0.5)))
+    with pytest.raises(ValueError, match="'amsgrad' must be True or False"):
+        opt.load_state_dict(dict(good, amsgrad=np.array(1.0)))
+    with pytest.raises(ValueError, match=r"'beta1' must be < 1.*'W/m' has shape"):
+        opt.load_state_dict(dict(good, beta1=np.array(1.0), **{'W/m': np.zeros(2)}))
     # nothing was changed by the failed loads
     for k, v in opt.state_dict().items():
         np.testing.assert_array_equal(v, good[k])
@@ -558,7 +564,7 @@ def test_setup_mode_dotted_names():
     net.fc1.W.grad = np.ones((2, 3), np.float32)
     net.fc1.b.grad = np.ones(3, np.float32)
     opt.update()
-    assert {'fc1.W/v', 'fc1.b/v', 't', 'lr'} == set(opt.state_dict())
+    assert {'fc1.W/v', 'fc1.b/v', 't', 'lr', 'momentum'} == set(opt.state_dict())
 
 
 def test_t_counts_steps():
@@ -805,3 +811,70 @@ def test_aliases():
         opt1.update(p1, {'W': g['W']})
         opt2.update(p2, {'W': g['W']})
     np.testing.assert_array_equal(p1['W'], p2['W'])
+
+
+# ----------------------------------------------------------------------------- saving every hyperparameter
+
+def _run(opt, params, grads_list):
+    for g in grads_list:
+        opt.update(params, {'W': g['W'], 'b': g['b']})
+
+
+@pytest.mark.parametrize('cls', list(DEFAULTS), ids=lambda c: c.__name__)
+def test_state_dict_holds_every_hyperparameter(cls, tmp_path):
+    other = {n: OTHER[n] for n in DEFAULTS[cls]}
+    opt = cls(**other)
+    params = {'W': W0.astype(np.float32), 'b': B0.astype(np.float32)}
+    _run(opt, params, GRADS[:2])
+    state = opt.state_dict()
+    for name, value in other.items():
+        assert state[name].shape == () and state[name].item() == value, name
+    if 'amsgrad' in state:
+        assert state['amsgrad'].dtype == np.bool_
+    serializers.save_npz(tmp_path / 'opt.npz', opt)
+    saved = {k: v.copy() for k, v in params.items()}
+    _run(opt, params, GRADS[2:] * 2)
+
+    resumed = serializers.load_npz(tmp_path / 'opt.npz', cls())       # built with defaults
+    assert resumed.hyperparameters() == other and resumed.t == 2
+    _run(resumed, saved, GRADS[2:] * 2)
+    for k in params:
+        np.testing.assert_array_equal(saved[k], params[k])
+    assert set(resumed.state_dict()) == set(opt.state_dict())
+
+
+def test_load_old_checkpoint_with_only_t_and_lr():
+    params = {'W': W0.copy()}
+    adam = O.Adam(alpha=0.1, beta1=0.8, amsgrad=True)
+    adam.update(params, {'W': GRADS[0]['W']})
+    saved = adam.state_dict()
+    old = {'t': np.array(1, dtype=np.int64), 'lr': np.array(0.05),
+           **{key: saved[key].copy() for key in ('W/m', 'W/v', 'W/vhat')}}
+    fresh = O.Adam(beta1=0.8, amsgrad=True)
+    fresh.load_state_dict(old)
+    assert fresh.alpha == 0.05 and fresh.beta1 == 0.8 and fresh.t == 1   # the rest kept
+    momentum = O.MomentumSGD(momentum=0.5)
+    momentum.load_state_dict({'t': np.array(4), 'lr': np.array(0.2), 'W/v': np.ones(3)})
+    assert momentum.hyperparameters() == dict(lr=0.2, momentum=0.5) and momentum.t == 4
+    # a hyperparameter-less dict keeps them all; without strict, t may be missing too
+    momentum.load_state_dict({}, strict=False)
+    assert momentum.t == 4 and momentum.lr == 0.2
+
+
+def test_load_state_dict_strictness_and_amsgrad_states():
+    opt = O.Adam()
+    good = {'t': np.array(2), 'W/m': np.zeros(3), 'W/v': np.zeros(3)}
+    with pytest.raises(ValueError, match=r"unexpected key 'momentum'.*unexpected key 'W/q'"):
+        opt.load_state_dict(dict(good, momentum=np.array(0.9), **{'W/q': np.zeros(3)}))
+    opt.load_state_dict(dict(good, momentum=np.array(0.9), **{'W/q': np.zeros(3)}),
+                        strict=False)
+    assert opt.t == 2 and set(opt.state_dict()) >= {'W/m', 'W/v'}
+    assert 'W/q' not in opt.state_dict()
+    # the saved amsgrad decides which states are expected
+    with pytest.raises(ValueError, match=r"missing 'W/vhat'"):
+        opt.load_state_dict(dict(good, amsgrad=np.array(True)))
+    opt.load_state_dict(dict(good, amsgrad=np.array(True), **{'W/vhat': np.ones(3)}))
+    assert opt.amsgrad is True
+    params = {'W': np.zeros(3)}
+    opt.update(params, {'W': np.ones(3)})
+    np.testing.assert_array_equal(opt.state_dict()['W/vhat'], 1.0)

@@ -35,8 +35,7 @@ class Adam(Optimizer):
     per step, which is ``weight_decay_rate=1e-5`` here. To scale the decay along
     with the step, schedule ``eta`` (``CosineAnnealing(opt, t_max, attr='eta')``,
     given to ``Trainer(lr_schedule=...)``; ``keisan train --lr-schedule``
-    schedules alpha only). Like the other hyperparameters except ``lr``, ``eta``
-    is not part of ``state_dict()``; a schedule restores it from its own state.
+    schedules alpha only).
 
     AMSGrad (Reddi et al. 2018, ``amsgrad=True``): ``vhat <- max(vhat, v)`` is
     used instead of ``v`` in the denominator.

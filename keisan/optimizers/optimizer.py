@@ -27,7 +27,7 @@ Rules of the game, shared by every subclass:
 
 A subclass declares its hyperparameters once, as class attributes
 (``momentum = Hyperparameter(0.9, high=1.0)``, ``decay_rate = Alias('alpha')``): they
-are its constructor's arguments, in that order.
+are its constructor's arguments, in that order, and are saved by :meth:`state_dict`.
 It lists its per-parameter state in ``_state_spec`` (name, initial value) and
 implements ``_update_one(param, grad, state, hp)``, where ``hp`` holds this step's
 hyperparameters as attributes (``hp.lr``), plus ``_prepare_step(hp)`` where a derived
@@ -376,14 +376,15 @@ class Optimizer(Configurable):
         self._pending.clear()
 
     def state_dict(self):
-        """{name: array}: ``t`` and ``lr`` as 0-d arrays, then ``'<param>/<state>'``.
+        """{name: array}: ``t``, every hyperparameter (0-d arrays), then ``'<param>/<state>'``.
 
         Parameter names are the dict keys (book style) or the dotted names of
         ``namedparams()`` (setup style). State arrays are returned by reference
         (``save_npz`` copies them to disk).
         """
-        state = {'t': np.array(self.t, dtype=np.int64),
-                 'lr': np.array(self.lr, dtype=np.float64)}
+        state = {'t': np.array(self.t, dtype=np.int64)}
+        for name, value in self.hyperparameters().items():
+            state[name] = np.array(value)
         for source in (self._states, self._pending):
             for name, arrays in source.items():
                 for key, value in arrays.items():
@@ -393,100 +394,92 @@ class Optimizer(Configurable):
     def load_state_dict(self, state, strict=True):
         """Restore what :meth:`state_dict` returned (arrays are copied).
 
-        Checks every entry before changing anything; a problem raises ValueError
-        naming the key: unknown names, incomplete per-parameter states, state
-        shapes that differ from the parameter (known from the setup target or
-        from current state; otherwise checked at the first step). With
-        ``strict``, ``t`` and ``lr`` are required and, after setup, every
-        parameter name must belong to the target.
+        A hyperparameter absent from ``state`` keeps its current value (checkpoints
+        written before hyperparameters were saved hold only ``t`` and ``lr``); an
+        alias's key (Adam's ``lr``) sets its target. Everything is checked before
+        anything changes, and one ValueError names every problem: ``t`` missing
+        (with ``strict``), values the attributes would refuse, unknown keys and,
+        after setup, parameters the target lacks (errors with ``strict``, skipped
+        without), incomplete per-parameter states, and state shapes that differ
+        from the parameter (known from the setup target or the current state;
+        otherwise checked at the first step).
         """
         cls = type(self).__name__
         if not isinstance(state, Mapping):
             raise TypeError('%s.load_state_dict: expected a dict, got %s'
                             % (cls, type(state).__name__))
-        problems = []
-        scalars = {}
-        for key in _SCALARS:
-            if key not in state:
-                if strict:
-                    problems.append('missing %r' % key)
-                continue
-            value = state[key]
-            if not _is_real(value):
-                problems.append('%r must be a number, got %r' % (key, value))
-                continue
-            value = value.item() if cuda.is_array(value) else value
-            if key == 't':
-                if float(value) != int(value) or value < 0:
-                    problems.append("'t' must be a non-negative integer, got %r" % value)
-                    continue
-                scalars[key] = int(value)
-            else:
-                try:
-                    scalars[key] = _LR_CHECK.check(value, repr(key))
-                except (TypeError, ValueError) as e:
-                    problems.append(str(e))
-        known = self._state_names()
-        targets = {}
-        if self.target is not None:
-            targets = {name: p for name, p in self.target.namedparams()}
-        loaded = {}
+        problems = [] if 't' in state or not strict else ["missing 't'"]
+        t, hyper, loaded = self.t, {}, {}
+        for key, value in state.items():        # scalars first: they decide the states
+            try:
+                if key == 't':
+                    t = check_count(value, "'t'")
+                elif key in self._args:
+                    name = getattr(self._args[key], 'target', key)
+                    if name in hyper:
+                        raise ValueError('%r and %r both set %s' % (hyper[name][0], key, name))
+                    hyper[name] = key, self._args[name].check(value, repr(key))
+            except (TypeError, ValueError) as e:
+                problems.append(str(e))
+        known = self._state_names(dict(self.hyperparameters(),
+                                       **{name: v for name, (_, v) in hyper.items()}))
+        params = dict(self.target.namedparams()) if self.target is not None else {}
         for key, value in state.items():
-            if key in _SCALARS:
+            if key == 't' or key in self._args:
                 continue
-            name, sep, skey = key.rpartition('/')
-            if not sep or skey not in known:
-                problems.append('unexpected key %r (%s keeps %s per parameter)'
-                                % (key, cls, ', '.join(map(repr, known)) or 'nothing'))
-                continue
-            if not cuda.is_array(value) or value.dtype.kind not in 'iuf':
-                problems.append('%r must be a numeric array, got %s'
-                                % (key, getattr(value, 'dtype', type(value).__name__)))
-                continue
-            if strict and self.target is not None and name not in targets:
-                problems.append('unexpected key %r: the target has no parameter %r'
-                                % (key, name))
-                continue
-            shape = None
-            if name in targets and targets[name].data is not None:
-                shape = targets[name].shape
-            elif name in self._states:
-                shape = next(iter(self._states[name].values())).shape
-            if shape is not None and value.shape != shape:
-                problems.append('%r has shape %s but parameter %r has shape %s'
-                                % (key, value.shape, name, shape))
-                continue
-            loaded.setdefault(name, {})[skey] = value
+            name, _, skey = key.rpartition('/')
+            if not name or skey not in known:
+                unexpected = '%s keeps %s per parameter' % (
+                    cls, ', '.join(map(repr, known)) or 'nothing')
+            elif self.target is not None and name not in params:
+                unexpected = 'the target has no parameter %r' % name
+            else:
+                unexpected = None
+            if unexpected:
+                if strict:
+                    problems.append('unexpected key %r (%s)' % (key, unexpected))
+            elif problem := _state_problem(key, value, params.get(name), self._shapes.get(name)):
+                problems.append(problem)
+            else:
+                loaded.setdefault(name, {})[skey] = value
         for name, arrays in loaded.items():
-            for skey in known:
-                if skey not in arrays:
-                    problems.append('missing %r (the state of %r is incomplete)'
-                                    % (name + '/' + skey, name))
+            problems += ['missing %r (the state of %r is incomplete)' % (name + '/' + skey, name)
+                         for skey in known if skey not in arrays]
             shapes = {a.shape for a in arrays.values()}
             if len(shapes) > 1:
                 problems.append('the states of %r have different shapes %s'
                                 % (name, sorted(shapes)))
         if problems:
             raise ValueError('%s.load_state_dict: %s' % (cls, '; '.join(problems)))
-        if 't' in scalars:
-            self.t = scalars['t']
-        if 'lr' in scalars:
-            self.lr = scalars['lr']
-        self._states = {}
-        self._shapes = {}
+        self.t = t
+        for name, (_, value) in hyper.items():
+            self.__dict__[self._args[name].slot] = value
+        self._states, self._shapes = {}, {}
         self._pending = {name: {k: v.copy() for k, v in arrays.items()}
                          for name, arrays in loaded.items()}
+
 
 def as_scalar(value):
     """A 1-element array (as read from a checkpoint) as a Python scalar; others as they are."""
     return value.item() if cuda.is_array(value) and value.size == 1 else value
 
 
-def _is_real(value):
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        return True
-    return cuda.is_array(value) and value.size == 1 and value.dtype.kind in 'iuf'
+def check_count(value, where, low=0):
+    """``value`` as a Python int >= ``low`` (a step or epoch count); raises naming ``where``."""
+    value = as_scalar(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise ValueError('%s must be an integer >= %d, got %r' % (where, low, value))
+    return int(value)
 
 
-_LR_CHECK = Hyperparameter()
-_SCALARS = ('t', 'lr')     # non-parameter entries of state_dict()
+def _state_problem(key, value, param, shape):
+    """What is wrong with the state array ``value`` of ``param`` (shape known or None)."""
+    if not cuda.is_array(value) or value.dtype.kind not in 'iuf':
+        return '%r must be a numeric array, got %s' % (
+            key, getattr(value, 'dtype', type(value).__name__))
+    if param is not None and param.data is not None:
+        shape = param.shape
+    if shape is not None and value.shape != shape:
+        return '%r has shape %s but parameter %r has shape %s' % (
+            key, value.shape, key.rpartition('/')[0], shape)
+    return None
