@@ -878,3 +878,44 @@ def test_load_state_dict_strictness_and_amsgrad_states():
     params = {'W': np.zeros(3)}
     opt.update(params, {'W': np.ones(3)})
     np.testing.assert_array_equal(opt.state_dict()['W/vhat'], 1.0)
+
+
+# ----------------------------------------------------------------------------- the book's view of the state
+
+@pytest.mark.parametrize('cls, names', [(O.Momentum, ['v']), (O.Nesterov, ['v']),
+                                        (O.AdaGrad, ['h']), (O.RMSprop, ['h']),
+                                        (O.Adam, ['m', 'v'])])
+def test_book_state_attributes_are_the_live_arrays(cls, names):
+    opt = cls()
+    params = {'W1': W0.copy(), 'b1': B0.copy()}
+    assert all(getattr(opt, name) is None for name in names)     # as the book's self.v = None
+    opt.update(params, {'W1': GRADS[0]['W'], 'b1': GRADS[0]['b']})
+    for name in names:
+        state = getattr(opt, name)
+        assert list(state) == ['W1', 'b1']
+        assert state['W1'] is opt._states['W1'][name]
+    before = {name: getattr(opt, name)['W1'].copy() for name in names}
+    live = {name: getattr(opt, name)['W1'] for name in names}
+    opt.update(params, {'W1': GRADS[1]['W'], 'b1': GRADS[1]['b']})
+    for name in names:
+        assert not np.array_equal(live[name], before[name])     # updated in place
+
+
+def test_book_state_values_and_adam_iter():
+    params = {'W1': W0.copy()}
+    momentum = O.Momentum(lr=0.1, momentum=0.8)
+    momentum.update(params, {'W1': GRADS[0]['W']})
+    np.testing.assert_array_equal(momentum.v['W1'], -(0.1 * GRADS[0]['W']))   # v = -lr*g
+    adagrad = O.AdaGrad()
+    adagrad.update({'W1': W0.copy()}, {'W1': GRADS[0]['W']})
+    np.testing.assert_array_equal(adagrad.h['W1'], GRADS[0]['W'] ** 2)
+    adam = O.Adam()
+    for g in GRADS:
+        adam.update(params, {'W1': g['W']})
+    assert adam.iter == adam.t == 3
+    adam.iter = 5
+    assert adam.t == 5
+    with pytest.raises(AttributeError):
+        O.SGD().v
+    with pytest.raises(AttributeError):
+        O.Adam().vhat                   # kept with amsgrad only

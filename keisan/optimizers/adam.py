@@ -42,7 +42,9 @@ class Adam(Optimizer):
 
     The book's names work too: ``lr`` is an alias of ``alpha`` (argument, attribute
     and checkpoint key, so schedules act on alpha; Chainer's ``Adam.lr``, the
-    bias-corrected rate, is :attr:`lr_t` here), ``rho1``/``rho2`` of ``beta1``/``beta2``.
+    bias-corrected rate, is :attr:`lr_t` here), ``rho1``/``rho2`` of ``beta1``/``beta2``,
+    ``iter`` of the step count ``t``; ``opt.m`` and ``opt.v`` are the moments,
+    ``{param name: array}``.
 
     Args:
         alpha: step size (default 1e-3).
@@ -71,6 +73,15 @@ class Adam(Optimizer):
         """The bias-corrected step size of the current step ``t`` (Chainer's ``Adam.lr``)."""
         t = max(self.t, 1)
         return self.alpha * math.sqrt(1.0 - self.beta2 ** t) / (1.0 - self.beta1 ** t)
+
+    @property
+    def iter(self):
+        """The book's name of the step count ``t``."""
+        return self.t
+
+    @iter.setter
+    def iter(self, value):
+        self.t = value
 
     def _spec(self, hyper):         # vhat is kept with AMSGrad only
         return self._state_spec if hyper['amsgrad'] else self._state_spec[:2]

@@ -5,6 +5,7 @@ Book style (Saito's networks keep their weights in a dict)::
     opt = SGD(lr=0.01)
     grads = network.gradient(x, t)
     opt.update(network.params, grads)       # arrays updated in place
+    opt.v                                   # Momentum's state, {'W1': array, ...}
 
 Chainer style (a :class:`~keisan.links.Link` owns :class:`~keisan.Parameter` s)::
 
@@ -182,6 +183,10 @@ class Optimizer(Configurable):
         t: number of update steps done so far.
         target: the Link given to :meth:`setup`, or None (book style).
         hooks: OrderedDict name -> hook, applied in insertion order before the rule.
+
+    Each per-parameter state is also an attribute under its name, as the book
+    keeps it: ``opt.v`` is ``{param name: v array}`` (the arrays the rule updates;
+    None before the first step).
     """
 
     _state_spec = ()          # ((state name, initial value), ...)
@@ -194,6 +199,13 @@ class Optimizer(Configurable):
         self._states = {}     # parameter name -> {state name: array}
         self._shapes = {}     # parameter name -> the shape its state was made for
         self._pending = {}    # loaded by load_state_dict, not yet matched to a parameter
+
+    def __getattr__(self, name):
+        # Only reached when normal lookup fails, so the book's view of the state costs
+        # nothing per step; the dict is built on each access from the live arrays.
+        if name.startswith('_') or name not in self._state_names():
+            raise AttributeError('%r object has no attribute %r' % (type(self).__name__, name))
+        return {param: state[name] for param, state in self._states.items()} or None
 
     # ----- driving ----------------------------------------------------------------
     def setup(self, link):
