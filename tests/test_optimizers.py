@@ -804,6 +804,7 @@ def test_aliases():
                       (O.AdamW, 'beta1', 'rho1'), (O.Adam, 'beta2', 'rho2')]:
         with pytest.raises(TypeError, match=r'%s: %s and %s both set' % (cls.__name__, a, b)):
             cls(**{a: 0.5, b: 0.5})
+    assert O.RMSProp is O.RMSprop and O.get('RMSProp', rho=0.5).alpha == 0.5
     # an alias gives the same steps as its target
     p1, p2 = {'W': W0.copy()}, {'W': W0.copy()}
     opt1, opt2 = O.Adam(alpha=0.1, beta1=0.8), O.Adam(lr=0.1, rho1=0.8)
@@ -811,6 +812,14 @@ def test_aliases():
         opt1.update(p1, {'W': g['W']})
         opt2.update(p2, {'W': g['W']})
     np.testing.assert_array_equal(p1['W'], p2['W'])
+
+
+def test_registry_names():
+    assert O.NAMES == ('sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'rmspropgraves',
+                       'adadelta', 'adam', 'adamw', 'smorms3')
+    assert [type(O.get(name)) for name in O.NAMES] == list(DEFAULTS)
+    assert set(O.OPTIMIZERS.values()) == set(DEFAULTS)
+    assert O.get('nesterov_ag').__class__ is O.NesterovAG
 
 
 # ----------------------------------------------------------------------------- saving every hyperparameter

@@ -194,3 +194,6 @@ class SMORMS3(Optimizer):
         buf += eps
         np.divide(x, buf, out=x)
         p -= x
+
+
+RMSProp = RMSprop
