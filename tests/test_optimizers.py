@@ -928,3 +928,25 @@ def test_book_state_values_and_adam_iter():
         O.SGD().v
     with pytest.raises(AttributeError):
         O.Adam().vhat                   # kept with amsgrad only
+
+
+def test_schedule_load_state_dict_checks_everything():
+    opt = O.SGD(lr=0.1)
+    sched = O.StepDecay(opt, step_size=1, gamma=0.5)
+    sched.step()
+    with pytest.raises(ValueError, match=r"'epoch' must be an integer >= 0.*'base_lr' "
+                                         r"must be >= 0.*unexpected key 'gamma'"):
+        sched.load_state_dict({'epoch': np.array(-1), 'base_lr': np.array(-0.1),
+                               'gamma': np.array(0.5)})
+    with pytest.raises(ValueError, match="missing 'epoch'"):
+        sched.load_state_dict({'base_lr': np.array(0.1)})
+    assert sched.epoch == 1 and opt.lr == 0.05          # nothing changed
+    sched.load_state_dict({'epoch': np.array(3), 'base_lr': np.array(0.2), 'gamma': 1},
+                          strict=False)
+    assert sched.epoch == 3 and opt.lr == 0.2 * 0.5 ** 3
+    with pytest.raises(AttributeError, match="no hyperparameter 'v'"):
+        O.StepDecay(O.Momentum(), step_size=1, attr='v')       # a state, not a hyperparameter
+    with pytest.raises(ValueError, match=r'StepDecay\.gamma must be > 0'):
+        O.StepDecay(opt, step_size=1, gamma=0.0)
+    with pytest.raises(ValueError, match=r'StepDecay: step_size must be an integer >= 1'):
+        O.StepDecay(opt, step_size=2.0)

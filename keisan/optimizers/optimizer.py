@@ -56,13 +56,14 @@ class Hyperparameter:
     constructor (see :class:`Configurable`) and an attribute checked at every
     assignment. A real default makes a real value, stored as a Python float (never a
     NumPy scalar, which would upcast float32 arrays under NumPy 2), finite and in
-    ``[low, high]`` (``open_high`` excludes ``high``); a bool default makes a flag
+    ``[low, high]`` (``open_low``/``open_high`` exclude a bound); a bool default makes a flag
     (``amsgrad``); no default makes a required argument. A violation raises
     TypeError or ValueError naming the attribute.
     """
 
-    def __init__(self, default=_REQUIRED, low=0.0, high=None, open_high=False):
-        self.default, self.low, self.high, self.open_high = default, low, high, open_high
+    def __init__(self, default=_REQUIRED, low=0.0, high=None, open_low=False, open_high=False):
+        self.default, self.low, self.high = default, low, high
+        self.open_low, self.open_high = open_low, open_high
 
     def __set_name__(self, owner, name):
         self.name, self.slot = name, '_hp_' + name
@@ -87,8 +88,9 @@ class Hyperparameter:
         value = float(value)
         if not math.isfinite(value):
             raise ValueError('%s must be finite, got %r' % (where, value))
-        if self.low is not None and value < self.low:
-            raise ValueError('%s must be >= %g, got %r' % (where, self.low, value))
+        if self.low is not None and (value < self.low or (self.open_low and value == self.low)):
+            raise ValueError('%s must be %s %g, got %r'
+                             % (where, '>' if self.open_low else '>=', self.low, value))
         if self.high is not None and (value > self.high or
                                       (self.open_high and value == self.high)):
             raise ValueError('%s must be %s %g, got %r'
