@@ -822,7 +822,7 @@ def test_registry_names():
     assert O.get('nesterov_ag').__class__ is O.NesterovAG
 
 
-# ----------------------------------------------------------------------------- saving every hyperparameter
+# ------------------------------------------------------------- saving every hyperparameter
 
 def _run(opt, params, grads_list):
     for g in grads_list:
@@ -889,7 +889,7 @@ def test_load_state_dict_strictness_and_amsgrad_states():
     np.testing.assert_array_equal(opt.state_dict()['W/vhat'], 1.0)
 
 
-# ----------------------------------------------------------------------------- the book's view of the state
+# ------------------------------------------------------------- the book's view of the state
 
 @pytest.mark.parametrize('cls, names', [(O.Momentum, ['v']), (O.Nesterov, ['v']),
                                         (O.AdaGrad, ['h']), (O.RMSprop, ['h']),
