@@ -1,5 +1,6 @@
 """Tests for keisan.optimizers: update rules against hand-written NumPy formulas, both
 driving modes, hooks, schedules, state save/load, dtypes, in-place semantics, errors."""
+import inspect
 import math
 
 import numpy as np
@@ -419,7 +420,7 @@ def test_state_roundtrip_book_mode(cls, tmp_path):
     for g in GRADS:
         opt.update(params, {'W1': g['W'], 'b1': g['b']})
     state = opt.state_dict()
-    assert {'t', 'lr', 'W1/v', 'b1/v'} <= set(state)
+    assert {'t', 'W1/v', 'b1/v'} | set(opt.hyperparameters()) <= set(state)
     assert state['t'].shape == () and int(state['t']) == 3
     serializers.save_npz(tmp_path / 'opt.npz', opt)
     saved = {k: v.copy() for k, v in params.items()}
@@ -455,8 +456,14 @@ def test_load_state_dict_errors():
     del no_t['t']
     with pytest.raises(ValueError, match="'t'"):
         opt.load_state_dict(no_t)
-    with pytest.raises(ValueError, match="'lr'"):
-        opt.load_state_dict(dict(good, lr=np.array(-1.0)))
+    with pytest.raises(ValueError, match="'alpha' must be >= 0"):
+        opt.load_state_dict(dict(good, alpha=np.array(-1.0)))
+    with pytest.raises(ValueError, match="'alpha' and 'lr' both set alpha"):
+        opt.load_state_dict(dict(good, lr=np.array(0.5)))
+    with pytest.raises(ValueError, match="'amsgrad' must be True or False"):
+        opt.load_state_dict(dict(good, amsgrad=np.array(1.0)))
+    with pytest.raises(ValueError, match=r"'beta1' must be < 1.*'W/m' has shape"):
+        opt.load_state_dict(dict(good, beta1=np.array(1.0), **{'W/m': np.zeros(2)}))
     # nothing was changed by the failed loads
     for k, v in opt.state_dict().items():
         np.testing.assert_array_equal(v, good[k])
@@ -557,7 +564,7 @@ def test_setup_mode_dotted_names():
     net.fc1.W.grad = np.ones((2, 3), np.float32)
     net.fc1.b.grad = np.ones(3, np.float32)
     opt.update()
-    assert {'fc1.W/v', 'fc1.b/v', 't', 'lr'} == set(opt.state_dict())
+    assert {'fc1.W/v', 'fc1.b/v', 't', 'lr', 'momentum'} == set(opt.state_dict())
 
 
 def test_t_counts_steps():
@@ -694,3 +701,252 @@ def test_adamw_decay_is_per_step_and_scaled_by_eta_only():
     for _ in range(3):
         opt.update(p, {'W': np.zeros(4)})
     np.testing.assert_allclose(p['W'], 2.0 * (1 - 0.05) ** 3)
+
+
+# ----------------------------------------------------------------------------- hyperparameters
+
+# Every optimizer's hyperparameters with their defaults, in the declared (positional) order.
+DEFAULTS = {
+    O.SGD: dict(lr=0.01),
+    O.MomentumSGD: dict(lr=0.01, momentum=0.9),
+    O.NesterovAG: dict(lr=0.01, momentum=0.9),
+    O.AdaGrad: dict(lr=0.01, eps=1e-7),
+    O.RMSprop: dict(lr=0.01, alpha=0.99, eps=1e-7),
+    O.RMSpropGraves: dict(lr=1e-4, alpha=0.95, momentum=0.9, eps=1e-4),
+    O.AdaDelta: dict(rho=0.95, eps=1e-6, lr=1.0),
+    O.Adam: dict(alpha=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay_rate=0.0,
+                 amsgrad=False, eta=1.0),
+    O.AdamW: dict(alpha=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay_rate=1e-5,
+                  amsgrad=False, eta=1.0),
+    O.SMORMS3: dict(lr=1e-3, eps=1e-16),
+}
+# Valid values different from every default, by name.
+OTHER = dict(lr=0.125, momentum=0.375, eps=0.0625, alpha=0.625, rho=0.875, beta1=0.5,
+             beta2=0.75, weight_decay_rate=0.01, amsgrad=True, eta=0.25)
+
+
+@pytest.mark.parametrize('cls', list(DEFAULTS), ids=lambda c: c.__name__)
+def test_defaults_and_declared_order(cls):
+    assert list(cls().hyperparameters().items()) == list(DEFAULTS[cls].items())
+    assert O.get(cls.__name__).hyperparameters() == DEFAULTS[cls]
+
+
+@pytest.mark.parametrize('cls', list(DEFAULTS), ids=lambda c: c.__name__)
+def test_generic_constructor_positional_and_keyword(cls):
+    names = list(DEFAULTS[cls])
+    if cls in (O.Adam, O.AdamW):        # today's order: ..., amsgrad, lr (alias), eta
+        names.insert(names.index('eta'), 'lr')
+    values = [None if (cls in (O.Adam, O.AdamW) and n == 'lr') else OTHER[n] for n in names]
+    expected = {n: OTHER[n] for n in DEFAULTS[cls]}
+    assert cls(*values).hyperparameters() == expected
+    assert cls(**expected).hyperparameters() == expected
+    assert cls(*values[:1]).hyperparameters() == dict(DEFAULTS[cls], **{names[0]: values[0]})
+    # None, as an argument, means the default
+    assert cls(**{n: None for n in DEFAULTS[cls]}).hyperparameters() == DEFAULTS[cls]
+
+
+def test_positional_order_of_todays_signatures():
+    assert O.RMSprop(0.1, 0.5, 0.2).hyperparameters() == dict(lr=0.1, alpha=0.5, eps=0.2)
+    assert O.RMSprop(0.1, None, 0.2, 0.5).alpha == 0.5      # decay_rate is 4th
+    assert O.AdaDelta(0.5, 0.1, 0.25).hyperparameters() == dict(rho=0.5, eps=0.1, lr=0.25)
+    adam = O.Adam(None, 0.5, 0.75, 0.1, 0.2, True, 0.3, 0.4)
+    assert (adam.alpha, adam.beta1, adam.beta2, adam.eps, adam.weight_decay_rate,
+            adam.amsgrad, adam.eta) == (0.3, 0.5, 0.75, 0.1, 0.2, True, 0.4)
+
+
+def test_constructor_errors_name_the_class_and_argument():
+    with pytest.raises(TypeError, match=r"SGD: got an unexpected keyword argument 'momentum' "
+                                        r"\(its arguments: lr\)"):
+        O.SGD(momentum=0.9)
+    with pytest.raises(TypeError, match=r"Adam: .* 'beta3' \(its arguments: alpha, beta1"):
+        O.get('adam', beta3=0.9)
+    with pytest.raises(TypeError, match=r'MomentumSGD: too many positional arguments'):
+        O.MomentumSGD(0.1, 0.9, 0.5)
+    with pytest.raises(TypeError, match=r"AdaGrad: multiple values for argument 'lr'"):
+        O.AdaGrad(0.1, lr=0.1)
+    with pytest.raises(ValueError, match=r'RMSprop\.alpha must be <= 1'):
+        O.RMSprop(alpha=1.5)
+    with pytest.raises(ValueError, match=r'RMSprop\.rho \(alias of alpha\) must be <= 1'):
+        O.RMSprop(rho=1.5)
+    with pytest.raises(ValueError, match=r'AdamW\.beta2 must be < 1'):
+        O.AdamW(beta2=1.0)
+    with pytest.raises(TypeError, match=r'Adam\.amsgrad must be True or False'):
+        O.Adam(amsgrad=1)
+    with pytest.raises(TypeError, match=r'NesterovAG\.momentum must be a real number'):
+        O.NesterovAG(momentum=True)
+    with pytest.raises(TypeError, match=r"GradientClipping: missing a required argument: "
+                                        r"'threshold'"):
+        O.GradientClipping()
+    assert str(inspect.signature(O.AdaDelta)) == '(rho=0.95, eps=1e-06, lr=1.0)'
+    with pytest.raises(ValueError, match=r'WeightDecay\.rate must be >= 0'):
+        O.WeightDecay(-1.0)
+    assert repr(O.GradientClipping(5)) == 'GradientClipping(threshold=5)'
+
+
+def test_aliases():
+    for kwargs in (dict(decay_rate=0.9), dict(rho=0.9), dict(alpha=0.9)):
+        assert O.RMSprop(**kwargs).alpha == 0.9
+    book_variant = O.RMSprop(lr=0.01, rho=0.9)
+    assert book_variant.hyperparameters() == dict(lr=0.01, alpha=0.9, eps=1e-7)
+    assert O.RMSprop(lr=0.01).rho == 0.99          # the book's default alpha stays
+    adam = O.Adam(lr=0.01, rho1=0.8, rho2=0.9)
+    assert (adam.alpha, adam.beta1, adam.beta2) == (0.01, 0.8, 0.9)
+    assert (adam.lr, adam.rho1, adam.rho2) == (0.01, 0.8, 0.9)
+    adam.rho2 = 0.5
+    assert adam.beta2 == 0.5
+    book_variant.decay_rate = 0.5
+    assert book_variant.alpha == book_variant.rho == 0.5
+    with pytest.raises(ValueError, match=r'Adam\.rho1 \(alias of beta1\) must be < 1'):
+        adam.rho1 = 1.0
+    assert adam.beta1 == 0.8
+    for cls, a, b in [(O.RMSprop, 'alpha', 'rho'), (O.RMSprop, 'decay_rate', 'rho'),
+                      (O.RMSprop, 'alpha', 'decay_rate'), (O.Adam, 'alpha', 'lr'),
+                      (O.AdamW, 'beta1', 'rho1'), (O.Adam, 'beta2', 'rho2')]:
+        with pytest.raises(TypeError, match=r'%s: %s and %s both set' % (cls.__name__, a, b)):
+            cls(**{a: 0.5, b: 0.5})
+    assert O.RMSProp is O.RMSprop and O.get('RMSProp', rho=0.5).alpha == 0.5
+    # an alias gives the same steps as its target
+    p1, p2 = {'W': W0.copy()}, {'W': W0.copy()}
+    opt1, opt2 = O.Adam(alpha=0.1, beta1=0.8), O.Adam(lr=0.1, rho1=0.8)
+    for g in GRADS:
+        opt1.update(p1, {'W': g['W']})
+        opt2.update(p2, {'W': g['W']})
+    np.testing.assert_array_equal(p1['W'], p2['W'])
+
+
+def test_registry_names():
+    assert O.NAMES == ('sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'rmspropgraves',
+                       'adadelta', 'adam', 'adamw', 'smorms3')
+    assert [type(O.get(name)) for name in O.NAMES] == list(DEFAULTS)
+    assert set(O.OPTIMIZERS.values()) == set(DEFAULTS)
+    assert O.get('nesterov_ag').__class__ is O.NesterovAG
+
+
+# ------------------------------------------------------------- saving every hyperparameter
+
+def _run(opt, params, grads_list):
+    for g in grads_list:
+        opt.update(params, {'W': g['W'], 'b': g['b']})
+
+
+@pytest.mark.parametrize('cls', list(DEFAULTS), ids=lambda c: c.__name__)
+def test_state_dict_holds_every_hyperparameter(cls, tmp_path):
+    other = {n: OTHER[n] for n in DEFAULTS[cls]}
+    opt = cls(**other)
+    params = {'W': W0.astype(np.float32), 'b': B0.astype(np.float32)}
+    _run(opt, params, GRADS[:2])
+    state = opt.state_dict()
+    for name, value in other.items():
+        assert state[name].shape == () and state[name].item() == value, name
+    if 'amsgrad' in state:
+        assert state['amsgrad'].dtype == np.bool_
+    serializers.save_npz(tmp_path / 'opt.npz', opt)
+    saved = {k: v.copy() for k, v in params.items()}
+    _run(opt, params, GRADS[2:] * 2)
+
+    resumed = serializers.load_npz(tmp_path / 'opt.npz', cls())       # built with defaults
+    assert resumed.hyperparameters() == other and resumed.t == 2
+    _run(resumed, saved, GRADS[2:] * 2)
+    for k in params:
+        np.testing.assert_array_equal(saved[k], params[k])
+    assert set(resumed.state_dict()) == set(opt.state_dict())
+
+
+def test_load_old_checkpoint_with_only_t_and_lr():
+    params = {'W': W0.copy()}
+    adam = O.Adam(alpha=0.1, beta1=0.8, amsgrad=True)
+    adam.update(params, {'W': GRADS[0]['W']})
+    saved = adam.state_dict()
+    old = {'t': np.array(1, dtype=np.int64), 'lr': np.array(0.05),
+           **{key: saved[key].copy() for key in ('W/m', 'W/v', 'W/vhat')}}
+    fresh = O.Adam(beta1=0.8, amsgrad=True)
+    fresh.load_state_dict(old)
+    assert fresh.alpha == 0.05 and fresh.beta1 == 0.8 and fresh.t == 1   # the rest kept
+    momentum = O.MomentumSGD(momentum=0.5)
+    momentum.load_state_dict({'t': np.array(4), 'lr': np.array(0.2), 'W/v': np.ones(3)})
+    assert momentum.hyperparameters() == dict(lr=0.2, momentum=0.5) and momentum.t == 4
+    # a hyperparameter-less dict keeps them all; without strict, t may be missing too
+    momentum.load_state_dict({}, strict=False)
+    assert momentum.t == 4 and momentum.lr == 0.2
+
+
+def test_load_state_dict_strictness_and_amsgrad_states():
+    opt = O.Adam()
+    good = {'t': np.array(2), 'W/m': np.zeros(3), 'W/v': np.zeros(3)}
+    with pytest.raises(ValueError, match=r"unexpected key 'momentum'.*unexpected key 'W/q'"):
+        opt.load_state_dict(dict(good, momentum=np.array(0.9), **{'W/q': np.zeros(3)}))
+    opt.load_state_dict(dict(good, momentum=np.array(0.9), **{'W/q': np.zeros(3)}),
+                        strict=False)
+    assert opt.t == 2 and set(opt.state_dict()) >= {'W/m', 'W/v'}
+    assert 'W/q' not in opt.state_dict()
+    # the saved amsgrad decides which states are expected
+    with pytest.raises(ValueError, match=r"missing 'W/vhat'"):
+        opt.load_state_dict(dict(good, amsgrad=np.array(True)))
+    opt.load_state_dict(dict(good, amsgrad=np.array(True), **{'W/vhat': np.ones(3)}))
+    assert opt.amsgrad is True
+    params = {'W': np.zeros(3)}
+    opt.update(params, {'W': np.ones(3)})
+    np.testing.assert_array_equal(opt.state_dict()['W/vhat'], 1.0)
+
+
+# ------------------------------------------------------------- the book's view of the state
+
+@pytest.mark.parametrize('cls, names', [(O.Momentum, ['v']), (O.Nesterov, ['v']),
+                                        (O.AdaGrad, ['h']), (O.RMSprop, ['h']),
+                                        (O.Adam, ['m', 'v'])])
+def test_book_state_attributes_are_the_live_arrays(cls, names):
+    opt = cls()
+    params = {'W1': W0.copy(), 'b1': B0.copy()}
+    assert all(getattr(opt, name) is None for name in names)     # as the book's self.v = None
+    opt.update(params, {'W1': GRADS[0]['W'], 'b1': GRADS[0]['b']})
+    for name in names:
+        state = getattr(opt, name)
+        assert list(state) == ['W1', 'b1']
+        assert state['W1'] is opt._states['W1'][name]
+    before = {name: getattr(opt, name)['W1'].copy() for name in names}
+    live = {name: getattr(opt, name)['W1'] for name in names}
+    opt.update(params, {'W1': GRADS[1]['W'], 'b1': GRADS[1]['b']})
+    for name in names:
+        assert not np.array_equal(live[name], before[name])     # updated in place
+
+
+def test_book_state_values_and_adam_iter():
+    params = {'W1': W0.copy()}
+    momentum = O.Momentum(lr=0.1, momentum=0.8)
+    momentum.update(params, {'W1': GRADS[0]['W']})
+    np.testing.assert_array_equal(momentum.v['W1'], -(0.1 * GRADS[0]['W']))   # v = -lr*g
+    adagrad = O.AdaGrad()
+    adagrad.update({'W1': W0.copy()}, {'W1': GRADS[0]['W']})
+    np.testing.assert_array_equal(adagrad.h['W1'], GRADS[0]['W'] ** 2)
+    adam = O.Adam()
+    for g in GRADS:
+        adam.update(params, {'W1': g['W']})
+    assert adam.iter == adam.t == 3
+    adam.iter = 5
+    assert adam.t == 5
+    with pytest.raises(AttributeError):
+        O.SGD().v
+    with pytest.raises(AttributeError):
+        O.Adam().vhat                   # kept with amsgrad only
+
+
+def test_schedule_load_state_dict_checks_everything():
+    opt = O.SGD(lr=0.1)
+    sched = O.StepDecay(opt, step_size=1, gamma=0.5)
+    sched.step()
+    with pytest.raises(ValueError, match=r"'epoch' must be an integer >= 0.*'base_lr' "
+                                         r"must be >= 0.*unexpected key 'gamma'"):
+        sched.load_state_dict({'epoch': np.array(-1), 'base_lr': np.array(-0.1),
+                               'gamma': np.array(0.5)})
+    with pytest.raises(ValueError, match="missing 'epoch'"):
+        sched.load_state_dict({'base_lr': np.array(0.1)})
+    assert sched.epoch == 1 and opt.lr == 0.05          # nothing changed
+    sched.load_state_dict({'epoch': np.array(3), 'base_lr': np.array(0.2), 'gamma': 1},
+                          strict=False)
+    assert sched.epoch == 3 and opt.lr == 0.2 * 0.5 ** 3
+    with pytest.raises(AttributeError, match="no hyperparameter 'v'"):
+        O.StepDecay(O.Momentum(), step_size=1, attr='v')       # a state, not a hyperparameter
+    with pytest.raises(ValueError, match=r'StepDecay\.gamma must be > 0'):
+        O.StepDecay(opt, step_size=1, gamma=0.0)
+    with pytest.raises(ValueError, match=r'StepDecay: step_size must be an integer >= 1'):
+        O.StepDecay(opt, step_size=2.0)

@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from keisan.optimizers.optimizer import Hyperparameter, Optimizer
+from keisan.optimizers.optimizer import Alias, Hyperparameter, Optimizer
 
 
 class Adam(Optimizer):
@@ -35,52 +35,38 @@ class Adam(Optimizer):
     per step, which is ``weight_decay_rate=1e-5`` here. To scale the decay along
     with the step, schedule ``eta`` (``CosineAnnealing(opt, t_max, attr='eta')``,
     given to ``Trainer(lr_schedule=...)``; ``keisan train --lr-schedule``
-    schedules alpha only). Like the other hyperparameters except ``lr``, ``eta``
-    is not part of ``state_dict()``; a schedule restores it from its own state.
+    schedules alpha only).
 
     AMSGrad (Reddi et al. 2018, ``amsgrad=True``): ``vhat <- max(vhat, v)`` is
     used instead of ``v`` in the denominator.
 
+    The book's names work too: ``lr`` is an alias of ``alpha`` (argument, attribute
+    and checkpoint key, so schedules act on alpha; Chainer's ``Adam.lr``, the
+    bias-corrected rate, is :attr:`lr_t` here), ``rho1``/``rho2`` of ``beta1``/``beta2``,
+    ``iter`` of the step count ``t``; ``opt.m`` and ``opt.v`` are the moments,
+    ``{param name: array}``.
+
     Args:
-        alpha: step size (default 1e-3); ``lr`` is an alias (the book's name),
-            both as argument and as attribute, so schedules act on alpha.
-        beta1, beta2: decay rates of the moments, in [0, 1).
+        alpha: step size (default 1e-3).
+        beta1, beta2: decay rates of the moments, in [0, 1) (default 0.9, 0.999).
         eps: added to sqrt(v) (default 1e-8).
-        weight_decay_rate: decoupled weight decay per step (0: plain Adam).
-        amsgrad: use AMSGrad.
+        weight_decay_rate: decoupled weight decay per step (default 0: plain Adam).
+        amsgrad: use AMSGrad (default False).
+        lr: alias of alpha.
         eta: schedule multiplier of the whole step, decay included (default 1).
+        rho1, rho2: aliases of beta1, beta2.
     """
-    alpha = Hyperparameter()
-    beta1 = Hyperparameter(0.0, 1.0, open_high=True)
-    beta2 = Hyperparameter(0.0, 1.0, open_high=True)
-    eps = Hyperparameter()
-    weight_decay_rate = Hyperparameter()
-    eta = Hyperparameter()
-
-    def __init__(self, alpha=None, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay_rate=0.0,
-                 amsgrad=False, lr=None, eta=1.0):
-        super().__init__()
-        if alpha is not None and lr is not None:
-            raise TypeError('Adam: give alpha or lr (its alias), not both')
-        if lr is not None:
-            self.lr = lr
-        else:
-            self.alpha = 1e-3 if alpha is None else alpha
-        self.beta1 = beta1
-        self.beta2 = beta2
-        self.eps = eps
-        self.weight_decay_rate = weight_decay_rate
-        self.amsgrad = bool(amsgrad)
-        self.eta = eta
-
-    @property
-    def lr(self):
-        """Alias of ``alpha`` (not Chainer's bias-corrected rate: see :attr:`lr_t`)."""
-        return self.alpha
-
-    @lr.setter
-    def lr(self, value):
-        self.alpha = type(self).alpha.check(value, '%s.lr (alias of alpha)' % type(self).__name__)
+    alpha = Hyperparameter(1e-3)
+    beta1 = Hyperparameter(0.9, high=1.0, open_high=True)
+    beta2 = Hyperparameter(0.999, high=1.0, open_high=True)
+    eps = Hyperparameter(1e-8)
+    weight_decay_rate = Hyperparameter(0.0)
+    amsgrad = Hyperparameter(False)
+    lr = Alias('alpha')
+    eta = Hyperparameter(1.0)
+    rho1 = Alias('beta1')
+    rho2 = Alias('beta2')
+    _state_spec = (('m', 0.0), ('v', 0.0), ('vhat', 0.0))
 
     @property
     def lr_t(self):
@@ -89,40 +75,40 @@ class Adam(Optimizer):
         return self.alpha * math.sqrt(1.0 - self.beta2 ** t) / (1.0 - self.beta1 ** t)
 
     @property
-    def _state_spec(self):
-        base = (('m', 0.0), ('v', 0.0))
-        return base + (('vhat', 0.0),) if self.amsgrad else base
+    def iter(self):
+        """The book's name of the step count ``t``."""
+        return self.t
 
-    def __repr__(self):
-        text = super().__repr__()
-        return text[:-1] + ', amsgrad=True)' if self.amsgrad else text
+    @iter.setter
+    def iter(self, value):
+        self.t = value
 
-    def _step_hyper(self):
-        b1, b2 = self.beta1, self.beta2
-        decay = 1.0 - self.eta * self.weight_decay_rate
-        return (1.0 - b1, 1.0 - b2, self.eta * self.lr_t, self.eps,
-                decay if self.weight_decay_rate else None, self.amsgrad)
+    def _spec(self, hyper):         # vhat is kept with AMSGrad only
+        return self._state_spec if hyper['amsgrad'] else self._state_spec[:2]
 
-    def _update_one(self, p, g, state, hyper):
-        one_minus_b1, one_minus_b2, lr_t, eps, decay, amsgrad = hyper
+    def _prepare_step(self, hp):
+        hp.lr_t = hp.eta * self.lr_t
+        hp.decay = 1.0 - hp.eta * hp.weight_decay_rate
+
+    def _update_one(self, p, g, state, hp):
         m, v = state['m'], state['v']
         buf = g - m
-        buf *= one_minus_b1
+        buf *= 1.0 - hp.beta1
         m += buf
         np.multiply(g, g, out=buf)
         buf -= v
-        buf *= one_minus_b2
+        buf *= 1.0 - hp.beta2
         v += buf
-        if amsgrad:
+        if hp.amsgrad:
             vhat = state['vhat']
             np.maximum(vhat, v, out=vhat)
             v = vhat
         np.sqrt(v, out=buf)
-        buf += eps
+        buf += hp.eps
         np.divide(m, buf, out=buf)
-        buf *= lr_t
-        if decay is not None:       # p - eta*wd*p: the decay uses p before this step
-            p *= decay
+        buf *= hp.lr_t
+        if hp.weight_decay_rate:    # p - eta*wd*p: the decay uses p before this step
+            p *= hp.decay
         p -= buf
 
 
@@ -133,7 +119,4 @@ class AdamW(Adam):
     default equals the per-step decay of PyTorch's AdamW with its defaults
     (lr 1e-3 times weight_decay 0.01).
     """
-
-    def __init__(self, alpha=None, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay_rate=1e-5,
-                 amsgrad=False, lr=None, eta=1.0):
-        super().__init__(alpha, beta1, beta2, eps, weight_decay_rate, amsgrad, lr, eta)
+    weight_decay_rate = Hyperparameter(1e-5)

@@ -6,7 +6,7 @@ with ``out=``; CuPy arrays go through the same ufuncs via ``__array_ufunc__``).
 """
 import numpy as np
 
-from keisan.optimizers.optimizer import Hyperparameter, Optimizer
+from keisan.optimizers.optimizer import Alias, Hyperparameter, Optimizer
 
 
 class AdaGrad(Optimizer):
@@ -18,26 +18,18 @@ class AdaGrad(Optimizer):
     root; they differ in defaults (Chainer: lr=0.001, eps=1e-8). keisan follows the
     book: lr=0.01, eps=1e-7.
     """
-    eps = Hyperparameter()
+    lr = Hyperparameter(0.01)
+    eps = Hyperparameter(1e-7)
     _state_spec = (('h', 0.0),)
 
-    def __init__(self, lr=0.01, eps=1e-7):
-        super().__init__()
-        self.lr = lr
-        self.eps = eps
-
-    def _step_hyper(self):
-        return self.lr, self.eps
-
-    def _update_one(self, p, g, state, hyper):
-        lr, eps = hyper
+    def _update_one(self, p, g, state, hp):
         h = state['h']
         buf = g * g
         h += buf
         np.sqrt(h, out=buf)
-        buf += eps
+        buf += hp.eps
         np.divide(g, buf, out=buf)
-        buf *= lr
+        buf *= hp.lr
         p -= buf
 
 
@@ -53,45 +45,27 @@ class RMSprop(Optimizer):
 
     Args:
         lr: learning rate (default 0.01).
-        alpha: decay of the mean square, in [0, 1]; ``decay_rate`` is an alias.
+        alpha: decay of the mean square, in [0, 1] (default 0.99); ``decay_rate``
+            (the book's name) and ``rho`` (a popular variant's) are aliases.
         eps: added to the root mean square (default 1e-7).
     """
-    alpha = Hyperparameter(0.0, 1.0)
-    eps = Hyperparameter()
+    lr = Hyperparameter(0.01)
+    alpha = Hyperparameter(0.99, high=1.0)
+    eps = Hyperparameter(1e-7)
+    decay_rate = Alias('alpha')
+    rho = Alias('alpha')
     _state_spec = (('h', 0.0),)
 
-    def __init__(self, lr=0.01, alpha=None, eps=1e-7, decay_rate=None):
-        super().__init__()
-        if alpha is not None and decay_rate is not None:
-            raise TypeError('RMSprop: give alpha or decay_rate (its alias), not both')
-        self.lr = lr
-        self.alpha = 0.99 if alpha is None and decay_rate is None else \
-            (alpha if alpha is not None else decay_rate)
-        self.eps = eps
-
-    @property
-    def decay_rate(self):
-        """Alias of ``alpha`` (the book's name)."""
-        return self.alpha
-
-    @decay_rate.setter
-    def decay_rate(self, value):
-        self.alpha = value
-
-    def _step_hyper(self):
-        return self.lr, self.alpha, 1.0 - self.alpha, self.eps
-
-    def _update_one(self, p, g, state, hyper):
-        lr, alpha, one_minus_alpha, eps = hyper
+    def _update_one(self, p, g, state, hp):
         h = state['h']
         buf = g * g
-        buf *= one_minus_alpha
-        h *= alpha
+        buf *= 1.0 - hp.alpha
+        h *= hp.alpha
         h += buf
         np.sqrt(h, out=buf)
-        buf += eps
+        buf += hp.eps
         np.divide(g, buf, out=buf)
-        buf *= lr
+        buf *= hp.lr
         p -= buf
 
 
@@ -108,23 +82,15 @@ class RMSpropGraves(Optimizer):
     eps is inside the square root, as in the paper. Defaults lr=1e-4, alpha=0.95,
     momentum=0.9, eps=1e-4 (the paper's and Chainer's).
     """
-    alpha = Hyperparameter(0.0, 1.0)
-    momentum = Hyperparameter(0.0, 1.0)
-    eps = Hyperparameter()
+    lr = Hyperparameter(1e-4)
+    alpha = Hyperparameter(0.95, high=1.0)
+    momentum = Hyperparameter(0.9, high=1.0)
+    eps = Hyperparameter(1e-4)
     _state_spec = (('ms', 0.0), ('mg', 0.0), ('delta', 0.0))
 
-    def __init__(self, lr=1e-4, alpha=0.95, momentum=0.9, eps=1e-4):
-        super().__init__()
-        self.lr = lr
-        self.alpha = alpha
-        self.momentum = momentum
-        self.eps = eps
-
-    def _step_hyper(self):
-        return self.lr, self.alpha, 1.0 - self.alpha, self.momentum, self.eps
-
-    def _update_one(self, p, g, state, hyper):
-        lr, alpha, one_minus_alpha, momentum, eps = hyper
+    def _update_one(self, p, g, state, hp):
+        lr, alpha, one_minus_alpha, momentum, eps = \
+            hp.lr, hp.alpha, 1.0 - hp.alpha, hp.momentum, hp.eps
         ms, mg, delta = state['ms'], state['mg'], state['delta']
         buf = g * g
         buf *= one_minus_alpha
@@ -158,21 +124,13 @@ class AdaDelta(Optimizer):
     multiplication is skipped) is an extra scale, as in PyTorch, so that schedules
     apply. ``msdx`` accumulates the unscaled ``dx``.
     """
-    rho = Hyperparameter(0.0, 1.0)
-    eps = Hyperparameter()
+    rho = Hyperparameter(0.95, high=1.0)
+    eps = Hyperparameter(1e-6)
+    lr = Hyperparameter(1.0)
     _state_spec = (('msg', 0.0), ('msdx', 0.0))
 
-    def __init__(self, rho=0.95, eps=1e-6, lr=1.0):
-        super().__init__()
-        self.rho = rho
-        self.eps = eps
-        self.lr = lr
-
-    def _step_hyper(self):
-        return self.lr, self.rho, 1.0 - self.rho, self.eps
-
-    def _update_one(self, p, g, state, hyper):
-        lr, rho, one_minus_rho, eps = hyper
+    def _update_one(self, p, g, state, hp):
+        lr, rho, one_minus_rho, eps = hp.lr, hp.rho, 1.0 - hp.rho, hp.eps
         msg, msdx = state['msg'], state['msdx']
         buf = g * g
         buf *= one_minus_rho
@@ -207,19 +165,12 @@ class SMORMS3(Optimizer):
 
     Defaults lr=1e-3, eps=1e-16.
     """
-    eps = Hyperparameter()
+    lr = Hyperparameter(1e-3)
+    eps = Hyperparameter(1e-16)
     _state_spec = (('mem', 1.0), ('g', 0.0), ('g2', 0.0))
 
-    def __init__(self, lr=1e-3, eps=1e-16):
-        super().__init__()
-        self.lr = lr
-        self.eps = eps
-
-    def _step_hyper(self):
-        return self.lr, self.eps
-
-    def _update_one(self, p, grad, state, hyper):
-        lr, eps = hyper
+    def _update_one(self, p, grad, state, hp):
+        lr, eps = hp.lr, hp.eps
         mem, g, g2 = state['mem'], state['g'], state['g2']
         r = mem + 1.0
         np.reciprocal(r, out=r)
@@ -243,3 +194,6 @@ class SMORMS3(Optimizer):
         buf += eps
         np.divide(x, buf, out=x)
         p -= x
+
+
+RMSProp = RMSprop

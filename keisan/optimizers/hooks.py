@@ -14,10 +14,10 @@ import math
 import numpy as np
 
 from keisan import cuda
-from keisan.optimizers.optimizer import Hyperparameter
+from keisan.optimizers.optimizer import Configurable, Hyperparameter
 
 
-class WeightDecay:
+class WeightDecay(Configurable):
     """L2 regularization: ``g <- g + rate * p`` for every parameter updated.
 
     This is the gradient of ``rate/2 * sum(p**2)`` added to the loss (the book's
@@ -26,9 +26,6 @@ class WeightDecay:
     """
     name = 'WeightDecay'
     rate = Hyperparameter()
-
-    def __init__(self, rate):
-        self.rate = rate
 
     def __call__(self, optimizer, names, params, grads):
         rate = self.rate
@@ -39,11 +36,8 @@ class WeightDecay:
             d += g
             grads[i] = d
 
-    def __repr__(self):
-        return 'WeightDecay(rate=%g)' % self.rate
 
-
-class GradientClipping:
+class GradientClipping(Configurable):
     """Rescale all gradients together so that their global L2 norm is at most ``threshold``.
 
     ``norm = sqrt(sum_i sum(g_i**2))``; if ``norm > threshold`` every gradient
@@ -51,10 +45,7 @@ class GradientClipping:
     """
     name = 'GradientClipping'
     threshold = Hyperparameter()
-
-    def __init__(self, threshold):
-        self.threshold = threshold
-        self.last_norm = None       # the norm seen at the last step (for logging)
+    last_norm = None            # the norm seen at the last step (for logging)
 
     def __call__(self, optimizer, names, params, grads):
         norm = global_norm(grads)
@@ -63,9 +54,6 @@ class GradientClipping:
             scale = self.threshold / norm
             for i, g in enumerate(grads):
                 grads[i] = g * scale
-
-    def __repr__(self):
-        return 'GradientClipping(threshold=%g)' % self.threshold
 
 
 def global_norm(arrays):

@@ -5,6 +5,7 @@ Book style (Saito's networks keep their weights in a dict)::
     opt = SGD(lr=0.01)
     grads = network.gradient(x, t)
     opt.update(network.params, grads)       # arrays updated in place
+    opt.v                                   # Momentum's state, {'W1': array, ...}
 
 Chainer style (a :class:`~keisan.links.Link` owns :class:`~keisan.Parameter` s)::
 
@@ -25,33 +26,44 @@ Rules of the game, shared by every subclass:
 * ``t`` counts update steps; it is incremented *before* the rule runs, so the
   first step sees ``t == 1`` (Adam's bias correction).
 
-Subclasses declare their hyperparameters as :class:`Hyperparameter` descriptors,
-their per-parameter state in ``_state_spec`` (name, initial value) and implement
-``_step_hyper`` (the scalars of this step, computed once) and ``_update_one``.
+A subclass declares its hyperparameters once, as class attributes
+(``momentum = Hyperparameter(0.9, high=1.0)``, ``decay_rate = Alias('alpha')``): they
+are its constructor's arguments, in that order, and are saved by :meth:`state_dict`.
+It lists its per-parameter state in ``_state_spec`` (name, initial value) and
+implements ``_update_one(param, grad, state, hp)``, where ``hp`` holds this step's
+hyperparameters as attributes (``hp.lr``), plus ``_prepare_step(hp)`` where a derived
+scalar is computed once per step (Adam's bias-corrected step size).
 """
+import inspect
 import math
+import numbers
 from collections import OrderedDict
 from collections.abc import Mapping
+from types import SimpleNamespace
 
 import numpy as np
 
 from keisan import cuda
 from keisan.core.variable import Variable
 
-_SCALARS = ('t', 'lr')     # non-parameter entries of state_dict()
+_REQUIRED = inspect.Parameter.empty     # the default of a hyperparameter without one
 
 
 class Hyperparameter:
-    """A validated float attribute of an optimizer (``opt.lr = 1e-3``).
+    """A validated hyperparameter, declared once in a class body with its default.
 
-    Values are stored as Python floats (never NumPy scalars, which would upcast
-    float32 arrays under NumPy 2). ``low``/``high`` bound the value; ``open_high``
-    excludes ``high`` itself. Violations raise ValueError naming the attribute.
+    ``eps = Hyperparameter(1e-7)`` makes ``eps`` an argument of the class's
+    constructor (see :class:`Configurable`) and an attribute checked at every
+    assignment. A real default makes a real value, stored as a Python float (never a
+    NumPy scalar, which would upcast float32 arrays under NumPy 2), finite and in
+    ``[low, high]`` (``open_low``/``open_high`` exclude a bound); a bool default makes a flag
+    (``amsgrad``); no default makes a required argument. A violation raises
+    TypeError or ValueError naming the attribute.
     """
 
-    def __init__(self, low=0.0, high=None, open_high=False):
-        self.low, self.high, self.open_high = low, high, open_high
-        self.name = self.slot = None
+    def __init__(self, default=_REQUIRED, low=0.0, high=None, open_low=False, open_high=False):
+        self.default, self.low, self.high = default, low, high
+        self.open_low, self.open_high = open_low, open_high
 
     def __set_name__(self, owner, name):
         self.name, self.slot = name, '_hp_' + name
@@ -65,13 +77,20 @@ class Hyperparameter:
         obj.__dict__[self.slot] = self.check(value, '%s.%s' % (type(obj).__name__, self.name))
 
     def check(self, value, where):
-        if isinstance(value, bool) or not _is_real(value):
+        """``value`` as a Python float (or bool, for a flag); raises naming ``where``."""
+        value = as_scalar(value)
+        if isinstance(self.default, bool):
+            if not isinstance(value, (bool, np.bool_)):
+                raise TypeError('%s must be True or False, got %r' % (where, value))
+            return bool(value)
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
             raise TypeError('%s must be a real number, got %r' % (where, value))
         value = float(value)
         if not math.isfinite(value):
             raise ValueError('%s must be finite, got %r' % (where, value))
-        if self.low is not None and value < self.low:
-            raise ValueError('%s must be >= %g, got %r' % (where, self.low, value))
+        if self.low is not None and (value < self.low or (self.open_low and value == self.low)):
+            raise ValueError('%s must be %s %g, got %r'
+                             % (where, '>' if self.open_low else '>=', self.low, value))
         if self.high is not None and (value > self.high or
                                       (self.open_high and value == self.high)):
             raise ValueError('%s must be %s %g, got %r'
@@ -79,28 +98,103 @@ class Hyperparameter:
         return value
 
 
-_LR_CHECK = Hyperparameter()
+class Alias:
+    """Another name of a hyperparameter: reading and writing it reads and writes ``target``.
+
+    ``decay_rate = Alias('alpha')`` lets ``RMSprop(decay_rate=0.9)``, ``opt.decay_rate``
+    and a checkpoint's ``'decay_rate'`` key use the book's name; giving both names at
+    once is an error.
+    """
+
+    default = None
+
+    def __init__(self, target):
+        self.target = target
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, obj, owner=None):
+        return self if obj is None else getattr(obj, self.target)
+
+    def __set__(self, obj, value):
+        target = getattr(type(obj), self.target)
+        obj.__dict__[target.slot] = target.check(
+            value, '%s.%s (alias of %s)' % (type(obj).__name__, self.name, self.target))
 
 
-def _is_real(value):
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        return True
-    return cuda.is_array(value) and value.size == 1 and value.dtype.kind in 'iuf'
+class Configurable:
+    """Objects whose constructor arguments are their :class:`Hyperparameter` s and aliases.
+
+    The arguments are taken positionally in the order the class bodies declare them
+    (base classes first; a redeclared name keeps its place) or by keyword; an
+    argument omitted or None takes the declared default. The class's
+    ``__signature__`` says so (``help(Adam)``). An unknown argument, two names of
+    one hyperparameter or a missing required one raise TypeError naming the class.
+    """
+    _args = {}          # name -> Hyperparameter or Alias, in declaration order
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        names = {}
+        for klass in reversed(cls.__mro__):
+            names.update((name, None) for name, value in vars(klass).items()
+                         if isinstance(value, (Hyperparameter, Alias)))
+        cls._args = {name: getattr(cls, name) for name in names
+                     if isinstance(getattr(cls, name), (Hyperparameter, Alias))}
+        cls.__signature__ = inspect.Signature([inspect.Parameter(
+            name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=hp.default)
+            for name, hp in cls._args.items()])
+
+    def __init__(self, *args, **kwargs):
+        cls = type(self).__name__
+        try:
+            given = self.__signature__.bind(*args, **kwargs).arguments
+        except TypeError as e:
+            raise TypeError('%s: %s (its arguments: %s)'
+                            % (cls, e, ', '.join(self._args) or 'none')) from None
+        chosen = {}         # hyperparameter -> the name it is given under
+        for name, value in given.items():
+            if value is None and self._args[name].default is not _REQUIRED:
+                continue
+            target = getattr(self._args[name], 'target', name)
+            if target in chosen:
+                raise TypeError('%s: %s and %s both set %s; give one of them'
+                                % (cls, chosen[target], name, target))
+            chosen[target] = name
+        for name, hp in self._args.items():
+            if isinstance(hp, Hyperparameter):
+                source = chosen.get(name, name)
+                setattr(self, source, given[source] if name in chosen else hp.default)
+
+    def hyperparameters(self):
+        """{name: value} of the hyperparameters (Python floats and bools), aliases left out."""
+        return {name: getattr(self, name) for name, hp in self._args.items()
+                if isinstance(hp, Hyperparameter)}
+
+    def __repr__(self):
+        args = ', '.join(('%s=%r' if isinstance(value, bool) else '%s=%g') % (name, value)
+                         for name, value in self.hyperparameters().items())
+        return '%s(%s)' % (type(self).__name__, args)
 
 
-class Optimizer:
+class Optimizer(Configurable):
     """Base class: collects (name, param, grad) triples, runs hooks, applies the rule.
 
     Attributes:
         t: number of update steps done so far.
         target: the Link given to :meth:`setup`, or None (book style).
         hooks: OrderedDict name -> hook, applied in insertion order before the rule.
+
+    Each per-parameter state is also an attribute under its name, as the book
+    keeps it: ``opt.v`` is ``{param name: v array}`` (the arrays the rule updates;
+    None before the first step).
     """
 
-    lr = Hyperparameter()
     _state_spec = ()          # ((state name, initial value), ...)
 
-    def __init__(self):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.t = 0
         self.target = None
         self.hooks = OrderedDict()
@@ -108,24 +202,12 @@ class Optimizer:
         self._shapes = {}     # parameter name -> the shape its state was made for
         self._pending = {}    # loaded by load_state_dict, not yet matched to a parameter
 
-    # ----- hyperparameters ------------------------------------------------------
-    @classmethod
-    def _hyper_names(cls):
-        names = []
-        for klass in reversed(cls.__mro__):
-            for name, value in vars(klass).items():
-                if isinstance(value, Hyperparameter) and name not in names \
-                        and isinstance(getattr(cls, name), Hyperparameter):
-                    names.append(name)
-        return names
-
-    def hyperparameters(self):
-        """{name: value} of the hyperparameters (Python floats)."""
-        return {name: getattr(self, name) for name in self._hyper_names()}
-
-    def __repr__(self):
-        args = ', '.join('%s=%g' % kv for kv in self.hyperparameters().items())
-        return '%s(%s)' % (type(self).__name__, args)
+    def __getattr__(self, name):
+        # Only reached when normal lookup fails, so the book's view of the state costs
+        # nothing per step; the dict is built on each access from the live arrays.
+        if name.startswith('_') or name not in self._state_names():
+            raise AttributeError('%r object has no attribute %r' % (type(self).__name__, name))
+        return {param: state[name] for param, state in self._states.items()} or None
 
     # ----- driving ----------------------------------------------------------------
     def setup(self, link):
@@ -189,10 +271,14 @@ class Optimizer:
                 raise TypeError('%s.update: unexpected keyword arguments %s'
                                 % (type(self).__name__, ', '.join(sorted(kwargs))))
             names, params, grads = self._collect_target()
-        # states first (created lazily, shapes checked) so that an error changes nothing
+        # shapes and states first (created lazily, checked) so that an error changes nothing
         states, shapes = self._states, self._shapes
         step_states = []
-        for name, p in zip(names, params):
+        for name, p, g in zip(names, params, grads):
+            if p.shape != g.shape:
+                raise ValueError('%s.update: gradient of parameter %r has shape %s but the '
+                                 'parameter has shape %s'
+                                 % (type(self).__name__, name, g.shape, p.shape))
             state = states.get(name)
             if state is None:
                 state = self._init_state(name, p)
@@ -208,10 +294,11 @@ class Optimizer:
         except BaseException:
             self.t -= 1         # a failed step is no step (hooks see t of the step they run in)
             raise
-        hyper = self._step_hyper()
+        hp = SimpleNamespace(**self.hyperparameters())      # read once per step
+        self._prepare_step(hp)
         update_one = self._update_one
         for p, g, state in zip(params, grads, step_states):
-            update_one(p, g, state, hyper)
+            update_one(p, g, state, hp)
 
     def _collect_dicts(self, params=None, grads=None):
         where = '%s.update' % type(self).__name__
@@ -243,9 +330,6 @@ class Optimizer:
             if type(g) is not np.ndarray and not cuda.is_array(g):
                 raise TypeError('%s: gradient of %r must be an array, got %s'
                                 % (where, name, type(g).__name__))
-            if p.shape != g.shape:
-                raise ValueError('%s: gradient of parameter %r has shape %s but the parameter '
-                                 'has shape %s' % (where, name, g.shape, p.shape))
             names.append(name)
             ps.append(p)
             gs.append(g)
@@ -259,45 +343,41 @@ class Optimizer:
             if p is None or g is None or id(param) in seen:
                 continue
             seen.add(id(param))
-            if p.shape != g.shape:
-                raise ValueError('%s.update: gradient of parameter %r has shape %s but the '
-                                 'parameter has shape %s'
-                                 % (type(self).__name__, name, g.shape, p.shape))
             names.append(name)
             ps.append(p)
             gs.append(g)
         return names, ps, gs
 
     # ----- to be implemented by subclasses ------------------------------------------
-    def _step_hyper(self):
-        """Scalars (Python floats) used by ``_update_one`` at this step."""
-        return self.lr
+    def _prepare_step(self, hp):
+        """Add to ``hp`` the derived scalars (Python floats) of this step, computed once."""
 
-    def _update_one(self, param, grad, state, hyper):
+    def _update_one(self, param, grad, state, hp):
         """Update ``param`` in place from ``grad`` (read-only) and ``state`` (in place)."""
         raise NotImplementedError
 
-    def _state_names(self):
-        return [name for name, _ in self._state_spec]
+    def _spec(self, hyper):
+        """The entries of ``_state_spec`` kept under the hyperparameters ``hyper`` (a dict)."""
+        return self._state_spec
+
+    def _state_names(self, hyper=None):
+        return [name for name, _ in self._spec(hyper or self.hyperparameters())]
 
     # ----- state ----------------------------------------------------------------------
     def _init_state(self, name, param):
         xp = cuda.get_array_module(param)
-        loaded = self._pending.pop(name, None)
-        state = {}
-        if loaded is not None:
-            for key in self._state_names():
-                value = loaded[key]
+        loaded = self._pending.get(name)
+        if loaded is None:
+            state = {key: xp.zeros_like(param) if init == 0 else xp.full_like(param, init)
+                     for key, init in self._spec(self.hyperparameters())}
+        else:
+            for key, value in loaded.items():
                 if value.shape != param.shape:
-                    self._pending[name] = loaded
                     raise ValueError('%s: state %r has shape %s but parameter %r has shape %s'
                                      % (type(self).__name__, name + '/' + key, value.shape,
                                         name, param.shape))
-            for key in self._state_names():
-                state[key] = xp.asarray(loaded[key], dtype=param.dtype)
-        else:
-            for key, init in self._state_spec:
-                state[key] = xp.zeros_like(param) if init == 0 else xp.full_like(param, init)
+            state = {key: xp.asarray(value, dtype=param.dtype) for key, value in loaded.items()}
+            del self._pending[name]
         self._states[name] = state
         self._shapes[name] = param.shape
         return state
@@ -310,14 +390,15 @@ class Optimizer:
         self._pending.clear()
 
     def state_dict(self):
-        """{name: array}: ``t`` and ``lr`` as 0-d arrays, then ``'<param>/<state>'``.
+        """{name: array}: ``t``, every hyperparameter (0-d arrays), then ``'<param>/<state>'``.
 
         Parameter names are the dict keys (book style) or the dotted names of
         ``namedparams()`` (setup style). State arrays are returned by reference
         (``save_npz`` copies them to disk).
         """
-        state = {'t': np.array(self.t, dtype=np.int64),
-                 'lr': np.array(self.lr, dtype=np.float64)}
+        state = {'t': np.array(self.t, dtype=np.int64)}
+        for name, value in self.hyperparameters().items():
+            state[name] = np.array(value)
         for source in (self._states, self._pending):
             for name, arrays in source.items():
                 for key, value in arrays.items():
@@ -327,86 +408,92 @@ class Optimizer:
     def load_state_dict(self, state, strict=True):
         """Restore what :meth:`state_dict` returned (arrays are copied).
 
-        Checks every entry before changing anything; a problem raises ValueError
-        naming the key: unknown names, incomplete per-parameter states, state
-        shapes that differ from the parameter (known from the setup target or
-        from current state; otherwise checked at the first step). With
-        ``strict``, ``t`` and ``lr`` are required and, after setup, every
-        parameter name must belong to the target.
+        A hyperparameter absent from ``state`` keeps its current value (checkpoints
+        written before hyperparameters were saved hold only ``t`` and ``lr``); an
+        alias's key (Adam's ``lr``) sets its target. Everything is checked before
+        anything changes, and one ValueError names every problem: ``t`` missing
+        (with ``strict``), values the attributes would refuse, unknown keys and,
+        after setup, parameters the target lacks (errors with ``strict``, skipped
+        without), incomplete per-parameter states, and state shapes that differ
+        from the parameter (known from the setup target or the current state;
+        otherwise checked at the first step).
         """
         cls = type(self).__name__
         if not isinstance(state, Mapping):
             raise TypeError('%s.load_state_dict: expected a dict, got %s'
                             % (cls, type(state).__name__))
-        problems = []
-        scalars = {}
-        for key in _SCALARS:
-            if key not in state:
-                if strict:
-                    problems.append('missing %r' % key)
-                continue
-            value = state[key]
-            if not _is_real(value):
-                problems.append('%r must be a number, got %r' % (key, value))
-                continue
-            value = value.item() if cuda.is_array(value) else value
-            if key == 't':
-                if float(value) != int(value) or value < 0:
-                    problems.append("'t' must be a non-negative integer, got %r" % value)
-                    continue
-                scalars[key] = int(value)
-            else:
-                try:
-                    scalars[key] = _LR_CHECK.check(value, repr(key))
-                except (TypeError, ValueError) as e:
-                    problems.append(str(e))
-        known = self._state_names()
-        targets = {}
-        if self.target is not None:
-            targets = {name: p for name, p in self.target.namedparams()}
-        loaded = {}
+        problems = [] if 't' in state or not strict else ["missing 't'"]
+        t, hyper, loaded = self.t, {}, {}
+        for key, value in state.items():        # scalars first: they decide the states
+            try:
+                if key == 't':
+                    t = check_count(value, "'t'")
+                elif key in self._args:
+                    name = getattr(self._args[key], 'target', key)
+                    if name in hyper:
+                        raise ValueError('%r and %r both set %s' % (hyper[name][0], key, name))
+                    hyper[name] = key, self._args[name].check(value, repr(key))
+            except (TypeError, ValueError) as e:
+                problems.append(str(e))
+        known = self._state_names(dict(self.hyperparameters(),
+                                       **{name: v for name, (_, v) in hyper.items()}))
+        params = dict(self.target.namedparams()) if self.target is not None else {}
         for key, value in state.items():
-            if key in _SCALARS:
+            if key == 't' or key in self._args:
                 continue
-            name, sep, skey = key.rpartition('/')
-            if not sep or skey not in known:
-                problems.append('unexpected key %r (%s keeps %s per parameter)'
-                                % (key, cls, ', '.join(map(repr, known)) or 'nothing'))
-                continue
-            if not cuda.is_array(value) or value.dtype.kind not in 'iuf':
-                problems.append('%r must be a numeric array, got %s'
-                                % (key, getattr(value, 'dtype', type(value).__name__)))
-                continue
-            if strict and self.target is not None and name not in targets:
-                problems.append('unexpected key %r: the target has no parameter %r'
-                                % (key, name))
-                continue
-            shape = None
-            if name in targets and targets[name].data is not None:
-                shape = targets[name].shape
-            elif name in self._states:
-                shape = next(iter(self._states[name].values())).shape
-            if shape is not None and value.shape != shape:
-                problems.append('%r has shape %s but parameter %r has shape %s'
-                                % (key, value.shape, name, shape))
-                continue
-            loaded.setdefault(name, {})[skey] = value
+            name, _, skey = key.rpartition('/')
+            if not name or skey not in known:
+                unexpected = '%s keeps %s per parameter' % (
+                    cls, ', '.join(map(repr, known)) or 'nothing')
+            elif self.target is not None and name not in params:
+                unexpected = 'the target has no parameter %r' % name
+            else:
+                unexpected = None
+            if unexpected:
+                if strict:
+                    problems.append('unexpected key %r (%s)' % (key, unexpected))
+            elif problem := _state_problem(key, value, params.get(name), self._shapes.get(name)):
+                problems.append(problem)
+            else:
+                loaded.setdefault(name, {})[skey] = value
         for name, arrays in loaded.items():
-            for skey in known:
-                if skey not in arrays:
-                    problems.append('missing %r (the state of %r is incomplete)'
-                                    % (name + '/' + skey, name))
+            problems += ['missing %r (the state of %r is incomplete)' % (name + '/' + skey, name)
+                         for skey in known if skey not in arrays]
             shapes = {a.shape for a in arrays.values()}
             if len(shapes) > 1:
                 problems.append('the states of %r have different shapes %s'
                                 % (name, sorted(shapes)))
         if problems:
             raise ValueError('%s.load_state_dict: %s' % (cls, '; '.join(problems)))
-        if 't' in scalars:
-            self.t = scalars['t']
-        if 'lr' in scalars:
-            self.lr = scalars['lr']
-        self._states = {}
-        self._shapes = {}
+        self.t = t
+        for name, (_, value) in hyper.items():
+            self.__dict__[self._args[name].slot] = value
+        self._states, self._shapes = {}, {}
         self._pending = {name: {k: v.copy() for k, v in arrays.items()}
                          for name, arrays in loaded.items()}
+
+
+def as_scalar(value):
+    """A 1-element array (as read from a checkpoint) as a Python scalar; others as they are."""
+    return value.item() if cuda.is_array(value) and value.size == 1 else value
+
+
+def check_count(value, where, low=0):
+    """``value`` as a Python int >= ``low`` (a step or epoch count); raises naming ``where``."""
+    value = as_scalar(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise ValueError('%s must be an integer >= %d, got %r' % (where, low, value))
+    return int(value)
+
+
+def _state_problem(key, value, param, shape):
+    """What is wrong with the state array ``value`` of ``param`` (shape known or None)."""
+    if not cuda.is_array(value) or value.dtype.kind not in 'iuf':
+        return '%r must be a numeric array, got %s' % (
+            key, getattr(value, 'dtype', type(value).__name__))
+    if param is not None and param.data is not None:
+        shape = param.shape
+    if shape is not None and value.shape != shape:
+        return '%r has shape %s but parameter %r has shape %s' % (
+            key, value.shape, key.rpartition('/')[0], shape)
+    return None

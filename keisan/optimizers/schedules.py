@@ -13,15 +13,23 @@ only computes it. The lr is a closed-form function of ``base_lr`` (the
 optimizer's lr when the schedule was made) and the epoch number, so it does not
 drift and can be restored from ``state_dict()``. For Adam the attribute ``lr``
 aliases ``alpha``; ``attr='alpha'`` (or any other hyperparameter name) works too.
+
+A checkpoint holds both the optimizer's state (its current lr among the other
+hyperparameters) and the schedule's (epoch and base_lr); loading the schedule's
+sets the lr again to ``lr_at(epoch)``, the same value when both were saved together.
 """
 import math
-import numbers
 
 import numpy as np
+
+from keisan.optimizers.optimizer import Alias, Hyperparameter, check_count
 
 
 class Schedule:
     """Base class: subclasses implement ``lr_at(epoch)`` from ``self.base_lr``.
+
+    The schedules' own parameters are :class:`Hyperparameter` s too, checked at
+    every assignment (``StepDecay.gamma must be > 0``).
 
     Args:
         optimizer: the optimizer whose attribute ``attr`` is set.
@@ -29,15 +37,16 @@ class Schedule:
         last_epoch: the epoch the optimizer is at (default 0: the lr is set to
             ``lr_at(0) == base_lr``).
     """
+    base_lr = Hyperparameter()
 
     def __init__(self, optimizer, attr='lr', last_epoch=0):
-        if not hasattr(optimizer, attr):
-            raise AttributeError('%s: %s has no attribute %r to schedule'
+        if not isinstance(getattr(type(optimizer), attr, None), (Hyperparameter, Alias)):
+            raise AttributeError('%s: %s has no hyperparameter %r to schedule'
                                  % (type(self).__name__, type(optimizer).__name__, attr))
         self.optimizer = optimizer
         self.attr = attr
-        self.base_lr = float(getattr(optimizer, attr))
-        self.epoch = _check_epoch(last_epoch, type(self).__name__)
+        self.base_lr = getattr(optimizer, attr)
+        self.epoch = check_count(last_epoch, '%s: epoch' % type(self).__name__)
         setattr(optimizer, attr, self.lr_at(self.epoch))
 
     def lr_at(self, epoch):
@@ -45,7 +54,7 @@ class Schedule:
 
     def __call__(self, epoch):
         """Set the optimizer's lr to that of ``epoch``; returns it."""
-        self.epoch = _check_epoch(epoch, type(self).__name__)
+        self.epoch = check_count(epoch, '%s: epoch' % type(self).__name__)
         lr = self.lr_at(self.epoch)
         setattr(self.optimizer, self.attr, lr)
         return lr
@@ -59,44 +68,44 @@ class Schedule:
         return getattr(self.optimizer, self.attr)
 
     def state_dict(self):
+        """``{'epoch': int64, 'base_lr': float64}`` as 0-d arrays."""
         return {'epoch': np.array(self.epoch, dtype=np.int64),
                 'base_lr': np.array(self.base_lr, dtype=np.float64)}
 
     def load_state_dict(self, state, strict=True):
-        for key in ('epoch', 'base_lr'):
-            if key not in state:
-                raise ValueError('%s.load_state_dict: missing %r' % (type(self).__name__, key))
-        self.base_lr = float(state['base_lr'])
-        self(int(state['epoch']))
+        """Restore :meth:`state_dict` and set the optimizer's lr of that epoch.
+
+        Both entries are required and checked before anything changes; one
+        ValueError names every problem (unknown keys too, with ``strict``).
+        """
+        problems, values = [], {}
+        for key, check in (('epoch', check_count), ('base_lr', type(self).base_lr.check)):
+            try:
+                values[key] = check(state[key], repr(key))
+            except KeyError:
+                problems.append('missing %r' % key)
+            except (TypeError, ValueError) as e:
+                problems.append(str(e))
+        if strict:
+            problems += ['unexpected key %r' % key for key in state
+                         if key not in ('epoch', 'base_lr')]
+        if problems:
+            raise ValueError('%s.load_state_dict: %s' % (type(self).__name__, '; '.join(problems)))
+        self.base_lr = values['base_lr']
+        self(values['epoch'])
 
     def __repr__(self):
         return '%s(epoch=%d, base_lr=%g, lr=%g)' % (type(self).__name__, self.epoch,
                                                      self.base_lr, self.lr)
 
 
-def _check_epoch(epoch, where):
-    if isinstance(epoch, bool) or not isinstance(epoch, numbers.Integral) or epoch < 0:
-        raise ValueError('%s: epoch must be a non-negative integer, got %r' % (where, epoch))
-    return int(epoch)
-
-
-def _positive(value, name, where):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0 \
-            or not math.isfinite(value):
-        raise ValueError('%s: %s must be a positive number, got %r' % (where, name, value))
-    return value
-
-
 class StepDecay(Schedule):
     """``lr = base_lr * gamma ** (epoch // step_size)``."""
+    gamma = Hyperparameter(open_low=True)
 
     def __init__(self, optimizer, step_size, gamma=0.1, attr='lr', last_epoch=0):
-        if isinstance(step_size, bool) or not isinstance(step_size, numbers.Integral) \
-                or step_size < 1:
-            raise ValueError('StepDecay: step_size must be a positive integer, got %r'
-                             % (step_size,))
-        self.step_size = int(step_size)
-        self.gamma = float(_positive(gamma, 'gamma', 'StepDecay'))
+        self.step_size = check_count(step_size, 'StepDecay: step_size', low=1)
+        self.gamma = gamma
         super().__init__(optimizer, attr, last_epoch)
 
     def lr_at(self, epoch):
@@ -105,9 +114,10 @@ class StepDecay(Schedule):
 
 class ExponentialDecay(Schedule):
     """``lr = base_lr * gamma ** epoch``."""
+    gamma = Hyperparameter(open_low=True)
 
     def __init__(self, optimizer, gamma, attr='lr', last_epoch=0):
-        self.gamma = float(_positive(gamma, 'gamma', 'ExponentialDecay'))
+        self.gamma = gamma
         super().__init__(optimizer, attr, last_epoch)
 
     def lr_at(self, epoch):
@@ -120,13 +130,12 @@ class CosineAnnealing(Schedule):
     (Loshchilov & Hutter's SGDR without restarts.) After ``t_max`` epochs the lr
     stays at ``eta_min`` (no restart, unlike PyTorch's closed form, which rises again).
     """
+    t_max = Hyperparameter(open_low=True)
+    eta_min = Hyperparameter()
 
     def __init__(self, optimizer, t_max, eta_min=0.0, attr='lr', last_epoch=0):
-        self.t_max = _positive(t_max, 't_max', 'CosineAnnealing')
-        if isinstance(eta_min, bool) or not isinstance(eta_min, numbers.Real) \
-                or not eta_min >= 0:
-            raise ValueError('CosineAnnealing: eta_min must be >= 0, got %r' % (eta_min,))
-        self.eta_min = float(eta_min)
+        self.t_max = t_max
+        self.eta_min = eta_min
         super().__init__(optimizer, attr, last_epoch)
 
     def lr_at(self, epoch):

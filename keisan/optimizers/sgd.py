@@ -12,13 +12,10 @@ class SGD(Optimizer):
     Args:
         lr: learning rate (default 0.01, as in the book and Chainer).
     """
+    lr = Hyperparameter(0.01)
 
-    def __init__(self, lr=0.01):
-        super().__init__()
-        self.lr = lr
-
-    def _update_one(self, p, g, state, lr):
-        p -= lr * g
+    def _update_one(self, p, g, state, hp):
+        p -= hp.lr * g
 
 
 class MomentumSGD(Optimizer):
@@ -33,26 +30,18 @@ class MomentumSGD(Optimizer):
         lr: learning rate (default 0.01).
         momentum: decay of the velocity, in [0, 1] (default 0.9).
     """
-    momentum = Hyperparameter(0.0, 1.0)
+    lr = Hyperparameter(0.01)
+    momentum = Hyperparameter(0.9, high=1.0)
     _state_spec = (('v', 0.0),)
 
-    def __init__(self, lr=0.01, momentum=0.9):
-        super().__init__()
-        self.lr = lr
-        self.momentum = momentum
-
-    def _step_hyper(self):
-        return self.lr, self.momentum
-
-    def _update_one(self, p, g, state, hyper):
-        lr, momentum = hyper
+    def _update_one(self, p, g, state, hp):
         v = state['v']
-        v *= momentum
-        v -= lr * g
+        v *= hp.momentum
+        v -= hp.lr * g
         p += v
 
 
-class NesterovAG(Optimizer):
+class NesterovAG(MomentumSGD):
     """Nesterov's accelerated gradient, in the form of the book and Chainer (identical).
 
     With ``m = momentum`` (state ``v``, starts at 0)::
@@ -68,27 +57,16 @@ class NesterovAG(Optimizer):
         lr: learning rate (default 0.01).
         momentum: in [0, 1] (default 0.9).
     """
-    momentum = Hyperparameter(0.0, 1.0)
-    _state_spec = (('v', 0.0),)
 
-    def __init__(self, lr=0.01, momentum=0.9):
-        super().__init__()
-        self.lr = lr
-        self.momentum = momentum
-
-    def _step_hyper(self):
-        lr, m = self.lr, self.momentum
-        return lr, m, m * m, (1.0 + m) * lr
-
-    def _update_one(self, p, g, state, hyper):
-        lr, m, mm, step = hyper
+    def _update_one(self, p, g, state, hp):
+        lr, m = hp.lr, hp.momentum
         v = state['v']
         buf = lr * g                    # the one temporary, reused below
         v *= m
         v -= buf
-        np.multiply(v, mm, out=buf)
+        np.multiply(v, m * m, out=buf)
         p += buf
-        np.multiply(g, step, out=buf)
+        np.multiply(g, (1.0 + m) * lr, out=buf)
         p -= buf
 
 
