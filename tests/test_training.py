@@ -378,3 +378,15 @@ def test_resume_refuses_a_checkpoint_without_schedule_state_before_changing_anyt
     for key, value in before.items():
         assert np.array_equal(fresh.network.params[key], value), key
     assert fresh.current_epoch == 0
+
+
+def test_resume_refuses_a_checkpoint_of_another_version(tmp_path):
+    quiet(TwoLayerNet(10, 8, 2), split(), epochs=1, out=str(tmp_path)).train()
+    path = tmp_path / 'checkpoint.npz'
+    arrays = serializers.read_npz(str(path))
+    assert arrays['random/bit_generator'] == 'MT19937'
+    assert arrays['loader/rng_state/bit_generator'] == 'PCG64'
+    arrays['trainer/version'] = np.array(1)       # before the one RNG-state encoder
+    serializers.write_npz_atomic(str(path), arrays)
+    with pytest.raises(ValueError, match='version 1 checkpoint.*without resuming'):
+        quiet(TwoLayerNet(10, 8, 2), split(), out=str(tmp_path), resume=True)

@@ -1,4 +1,4 @@
-"""Files of a training run: metrics (CSV/JSON), learning curves, NumPy RNG state.
+"""Files of a training run: metrics (CSV/JSON) and learning curves.
 
 Every file is written to a temporary name in the same directory and renamed
 over the old one, so a run killed at any moment leaves complete files behind.
@@ -9,12 +9,10 @@ import json
 import os
 import sys
 
-import numpy as np
-
 from keisan.fileio import atomic_path, atomic_write
 
 __all__ = ['METRICS', 'write_text_atomic', 'write_json_atomic', 'write_metrics',
-           'plot_curves', 'encode_random_state', 'decode_random_state']
+           'plot_curves']
 
 #: Columns of metrics.csv / keys of each history entry, in order. ``train_loss`` is
 #: the mean of the epoch's mini-batch losses; ``train_eval_loss`` the test-mode
@@ -83,27 +81,3 @@ def plot_curves(path, history):
     with atomic_path(path, suffix='.png') as tmp:
         fig.savefig(tmp, format='png', dpi=100)
     return True
-
-
-def encode_random_state(prefix='random/'):
-    """``np.random.get_state()`` (MT19937) as .npz-friendly arrays (dropout draws from it)."""
-    name, keys, pos, has_gauss, cached_gaussian = np.random.get_state()
-    if name != 'MT19937':
-        raise ValueError('unsupported global bit generator %r' % name)
-    return {prefix + 'keys': np.asarray(keys, dtype=np.uint32),
-            prefix + 'pos': np.array(pos, dtype=np.int64),
-            prefix + 'has_gauss': np.array(has_gauss, dtype=np.int64),
-            prefix + 'cached_gaussian': np.array(cached_gaussian, dtype=np.float64)}
-
-
-def decode_random_state(arrays, prefix='random/'):
-    """The tuple for ``np.random.set_state`` from what :func:`encode_random_state` wrote."""
-    try:
-        keys = np.asarray(arrays[prefix + 'keys'], dtype=np.uint32)
-        state = ('MT19937', keys, int(arrays[prefix + 'pos']),
-                 int(arrays[prefix + 'has_gauss']), float(arrays[prefix + 'cached_gaussian']))
-    except KeyError as e:
-        raise ValueError('missing %s' % e) from None
-    if keys.shape != (624,):
-        raise ValueError('%skeys must hold 624 values, got shape %s' % (prefix, keys.shape))
-    return state

@@ -31,12 +31,13 @@ from keisan import cuda, serializers
 from keisan import optimizers as _optimizers
 from keisan.optimizers import schedules as _schedules
 from keisan.datasets import DataLoader
+from keisan.random_state import decode_state, encode_state
 from keisan.training import outputs
 
 __all__ = ['Trainer', 'evaluate_network', 'CHECKPOINT_FILE']
 
 CHECKPOINT_FILE = 'checkpoint.npz'
-_CHECKPOINT_VERSION = 1
+_CHECKPOINT_VERSION = 2        # 2: RNG states by keisan.random_state
 MODES = ('book', 'autograd')
 HISTORY_KEYS = outputs.METRICS
 
@@ -395,7 +396,7 @@ class Trainer:
         if self.lr_schedule is not None:
             for key, value in self.lr_schedule.state_dict().items():
                 arrays['schedule/' + key] = value
-        arrays.update(outputs.encode_random_state('random/'))
+        arrays.update(encode_state(np.random.get_state(legacy=False), 'random/'))
         for key in HISTORY_KEYS:
             arrays['history/' + key] = np.array([h[key] for h in self.history],
                                                 dtype=np.float64)
@@ -443,9 +444,12 @@ class Trainer:
             parts.setdefault(prefix, {})[rest] = value
         try:
             trainer = parts.get('trainer', {})
-            if int(trainer.get('version', -1)) != _CHECKPOINT_VERSION:
-                raise ValueError('not a keisan Trainer checkpoint (version %r)'
-                                 % trainer.get('version'))
+            if 'version' not in trainer:
+                raise ValueError('not a keisan Trainer checkpoint (no trainer/version)')
+            if int(trainer['version']) != _CHECKPOINT_VERSION:
+                raise ValueError('it is a version %d checkpoint, written by another keisan; '
+                                 'this one reads version %d (start the run again without '
+                                 'resuming)' % (int(trainer['version']), _CHECKPOINT_VERSION))
             saved_opt = str(trainer['optimizer'])
             if saved_opt != type(self.optimizer).__name__:
                 raise ValueError('it was written with optimizer %s, this run uses %s'
@@ -461,7 +465,7 @@ class Trainer:
                     raise ValueError('its lr schedule state lacks %s'
                                      % ', '.join(sorted(missing)))
             history = self._decode_history(parts.get('history', {}))
-            random_state = outputs.decode_random_state(arrays, 'random/')
+            random_state = decode_state(arrays, 'random/', 'MT19937')
             # Each load checks everything before it changes anything.
             load_model_state(self.network, parts.get('model', {}))
             self.optimizer.load_state_dict(parts.get('optimizer', {}))
