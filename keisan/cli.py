@@ -123,9 +123,6 @@ def cmd_train(args):
         optimizer = O.get(args.optimizer, lr=lr)
     except (TypeError, ValueError) as e:
         raise CLIError(str(e)) from None
-    decay_hook = bool(args.weight_decay) and M.uses_decay_hook(args.model)
-    if decay_hook:
-        optimizer.add_hook(O.WeightDecay(args.weight_decay))
     if args.device == 'gpu':
         network.to_gpu()
         cuda.get_cupy().random.seed(args.seed)     # dropout on the GPU draws from CuPy
@@ -157,7 +154,7 @@ def cmd_train(args):
         'model': args.model, 'model_args': model_args, 'dataset': args.dataset,
         'optimizer': args.optimizer, 'optimizer_params': {'lr': lr},
         'lr_schedule': args.lr_schedule,
-        'weight_decay': args.weight_decay, 'weight_decay_hook': decay_hook,
+        'weight_decay': args.weight_decay,
         'batch_size': args.batch_size, 'epochs': args.epochs, 'seed': args.seed,
         'train_size': int(len(x_train)), 'test_size': int(len(x_test)), 'mode': args.mode,
         'device': args.device, 'dtype': str(network.dtype),
@@ -298,7 +295,9 @@ def build_parser():
                        'checkpoint.npz, metrics.csv/json and curves.png into --out.')
     p.add_argument('--model', choices=models, default='simple_conv')
     p.add_argument('--dataset', choices=DATASETS, default='fashion-mnist')
-    p.add_argument('--optimizer', choices=OPTIMIZER_NAMES, default='adam')
+    p.add_argument('--optimizer', choices=OPTIMIZER_NAMES, default='adam',
+                   help='update rule (default adam); adamw is Adam with its own decoupled '
+                   'weight decay (weight_decay_rate 1e-5 per step), besides --weight-decay')
     p.add_argument('--lr', type=float, default=None,
                    help="learning rate (default: the optimizer's own, e.g. 0.01 for sgd, "
                    '0.001 for adam, 1e-4 for rmspropgraves, 1.0 for adadelta)')
@@ -308,8 +307,9 @@ def build_parser():
                    '(a resumed run anneals over its own --epochs)')
     p.add_argument('--batch-size', type=_positive_int, default=100)
     p.add_argument('--weight-decay', type=float, default=0.0,
-                   help="L2 strength: the MLPs' weight_decay_lambda, an optimizer "
-                   'WeightDecay hook for the other networks')
+                   help="L2 weight decay lambda (the book's weight_decay_lambda): every "
+                   "model's loss adds 0.5*lambda*sum(W**2) over its weights, not its biases "
+                   '(default 0)')
     p.add_argument('--seed', type=int, default=0,
                    help='seeds np.random (weights, dropout) and the shuffling')
     p.add_argument('--train-size', type=_positive_int, default=None,

@@ -390,3 +390,24 @@ def test_resume_refuses_a_checkpoint_of_another_version(tmp_path):
     serializers.write_npz_atomic(str(path), arrays)
     with pytest.raises(ValueError, match='version 1 checkpoint.*without resuming'):
         quiet(TwoLayerNet(10, 8, 2), split(), out=str(tmp_path), resume=True)
+
+
+# ----- weight decay: the book's L2 term, the same for every network ------------------------------
+def test_weight_decay_lambda_shrinks_the_weights_of_every_cli_model():
+    from keisan.training import build_model, default_model_args
+    rng = np.random.default_rng(0)
+    for name in ('two_layer', 'simple_conv'):
+        args = default_model_args(name, 0.0)
+        shape = (16, 1, 28, 28) if 'input_dim' in args else (16, 784)
+        x = rng.random(shape).astype(np.float32)
+        t = rng.integers(0, 10, 16)
+        norms = {}
+        for lam in (0.0, 1.0):
+            np.random.seed(0)
+            net = build_model(name, default_model_args(name, lam))
+            assert net.weight_decay_lambda == lam
+            quiet(net, (x, t, x, t), epochs=3, mini_batch_size=8, optimizer='sgd',
+                  optimizer_param={'lr': 0.05}, seed=0).train()
+            norms[lam] = sum(float((w ** 2).sum()) for k, w in net.params.items()
+                             if k.startswith('W'))
+        assert norms[1.0] < 0.9 * norms[0.0], name

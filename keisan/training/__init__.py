@@ -6,10 +6,10 @@
 ...         optimizer='adam', optimizer_param={'lr': 1e-3}, out='runs/demo').train()
 """
 from keisan.training.models import (MODELS, build_model, default_model_args, gradcheck_model,
-                                    load_config, load_model, takes_images, uses_decay_hook)
+                                    load_config, load_model, takes_images)
 from keisan.training.outputs import METRICS, plot_curves, write_metrics
 from keisan.training.trainer import CHECKPOINT_FILE, Trainer, evaluate_network
 
 __all__ = ['CHECKPOINT_FILE', 'METRICS', 'MODELS', 'Trainer', 'build_model',
            'default_model_args', 'evaluate_network', 'gradcheck_model', 'load_config',
-           'load_model', 'plot_curves', 'takes_images', 'uses_decay_hook', 'write_metrics']
+           'load_model', 'plot_curves', 'takes_images', 'write_metrics']
