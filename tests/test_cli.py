@@ -10,7 +10,7 @@ import pytest
 
 from keisan import cuda, cli
 from keisan.datasets import FASHION_MNIST_CLASSES, load_fashion_mnist
-from keisan.training import MODELS, load_model
+from keisan.training import MODELS, RunDirectory
 
 FASHION_DIR = '/usr/share/datasets/fashion-mnist'
 needs_fashion = pytest.mark.skipif(not os.path.isdir(FASHION_DIR),
@@ -71,7 +71,7 @@ def test_train_evaluate_predict_resume(tmp_path, capsys):
     image = x_test[0].reshape(28, 28)
     pil.fromarray(image).save(tmp_path / 'img.png')
     pil.fromarray(255 - image).save(tmp_path / 'inverted.png')
-    network, _ = load_model(str(out))
+    network, _ = RunDirectory(out).load_model()
     expected = FASHION_MNIST_CLASSES[int(network.predict(
         (x_test[:1] / np.float32(255)).astype(np.float32)).argmax())]
     assert cli.main(['predict', str(out), str(tmp_path / 'img.png'),
@@ -101,7 +101,7 @@ def test_weight_decay_is_the_conv_nets_l2_term(tmp_path):
     assert 'weight_decay_hook' not in config and config['mode'] == 'autograd'
     assert config['weight_decay'] == config['model_args']['weight_decay_lambda'] == 0.01
     assert config['optimizer_params'] == {'lr': 0.01}
-    network, _ = load_model(str(out))
+    network, _ = RunDirectory(out).load_model()
     assert network.params['W1'].shape == (30, 1, 5, 5)
     # The reported test loss is the cross-entropy plus 0.5 * lambda * sum(W**2), biases aside.
     _, (x_test, t_test) = load_fashion_mnist(flatten=False, download=False)
@@ -124,7 +124,7 @@ def test_a_config_with_the_old_weight_decay_hook_key_still_loads(tmp_path, capsy
     del config['model_args']['weight_decay_lambda']
     config['weight_decay_hook'] = False
     (out / 'config.json').write_text(json.dumps(config))
-    network, _ = load_model(str(out))
+    network, _ = RunDirectory(out).load_model()
     assert network.weight_decay_lambda == 0
     assert cli.main(['evaluate', str(out), '--no-download', '--test-size', '100']) == 0
 

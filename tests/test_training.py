@@ -1,5 +1,6 @@
 """Trainer: real epochs, test-mode evaluation, metrics files, book vs autograd, exact resume."""
 import csv
+import dataclasses
 import json
 import os
 import sys
@@ -9,7 +10,7 @@ import pytest
 
 from keisan import optimizers, serializers
 from keisan.models import DeepConvNet, MultiLayerNetExtend, SimpleConvNet, TwoLayerNet
-from keisan.training import Trainer, evaluate_network, outputs
+from keisan.training import METRICS, Trainer, TrainerOptions, evaluate_network, rundir
 
 FASHION_DIR = '/usr/share/datasets/fashion-mnist'
 
@@ -27,10 +28,16 @@ def split(n_train=240, n_test=60, dim=10, dtype=np.float32):
     return x[:n_train], t[:n_train], x[n_train:], t[n_train:]
 
 
-def quiet(network, data, **kwargs):
+OPTIONS = {field.name for field in dataclasses.fields(TrainerOptions)}
+
+
+def quiet(network, data, resume=False, **kwargs):
+    """A Trainer without output; keywords that name TrainerOptions fields go into options."""
     kwargs.setdefault('verbose', False)
-    kwargs.setdefault('progress', False)
-    return Trainer(network, *data, **kwargs)
+    options = {key: kwargs.pop(key) for key in list(kwargs) if key in OPTIONS}
+    options.setdefault('progress', False)
+    trainer = Trainer(network, *data, options=TrainerOptions(**options), **kwargs)
+    return trainer.resume() if resume else trainer
 
 
 # ----- learning, epochs, metrics ------------------------------------------------------------
@@ -132,9 +139,9 @@ def test_metrics_files_and_model(tmp_path):
     with open(out / 'metrics.csv', newline='') as f:
         rows = list(csv.DictReader(f))
     assert [int(r['epoch']) for r in rows] == [1, 2]
-    assert list(rows[0]) == list(outputs.METRICS)
+    assert list(rows[0]) == list(METRICS)
     for row, h in zip(rows, history):
-        for key in outputs.METRICS:
+        for key in METRICS:
             assert float(row[key]) == pytest.approx(h[key])
     assert json.loads((out / 'metrics.json').read_text()) == history
     fresh = TwoLayerNet(10, 8, 2)
@@ -154,9 +161,9 @@ def test_missing_matplotlib_and_tqdm_degrade_gracefully(tmp_path, monkeypatch, c
     for name in [m for m in sys.modules if m.split('.')[0] in ('matplotlib', 'tqdm')] + \
             ['matplotlib', 'tqdm']:
         monkeypatch.setitem(sys.modules, name, None)         # importing it raises ImportError
-    monkeypatch.setattr(outputs, '_notified', set())
-    trainer = Trainer(TwoLayerNet(10, 8, 2), *split(), epochs=2, verbose=True, progress=True,
-                      out=str(tmp_path))
+    monkeypatch.setattr(rundir, '_notified', set())
+    trainer = Trainer(TwoLayerNet(10, 8, 2), *split(), epochs=2, verbose=True,
+                      out=str(tmp_path), options=TrainerOptions(progress=True))
     trainer.train()
     err = capsys.readouterr().err
     assert err.count('matplotlib is not installed') == 1
@@ -210,10 +217,28 @@ def test_network_with_only_the_book_interface(tmp_path):
     assert len(resumed.train()) == 3
 
 
+def test_the_books_signature_and_keyword_only_options():
+    x_train, t_train, x_test, t_test = split()
+    np.random.seed(0)
+    # common/trainer.py's parameters, positionally, as the book's scripts pass them
+    trainer = Trainer(TwoLayerNet(10, 8, 2), x_train, t_train, x_test, t_test, 2, 40, 'Adam',
+                      {'lr': 0.01}, 30, False)
+    assert (trainer.epochs, trainer.batch_size, type(trainer.optimizer).__name__) == \
+        (2, 40, 'Adam')
+    assert len(trainer.train()) == 2 and len(trainer._test_index) == 30
+    with pytest.raises(TypeError):
+        Trainer(TwoLayerNet(10, 8, 2), x_train, t_train, x_test, t_test, 2, 40, 'Adam',
+                {'lr': 0.01}, 30, False, None)
+    assert TrainerOptions() == TrainerOptions(seed=None, drop_last=False, eval_batch_size=None,
+                                              mode='book', device=None, progress=True)
+
+
 def test_bad_arguments():
     data = split()
     with pytest.raises(ValueError, match='mode'):
-        Trainer(TwoLayerNet(10, 8, 2), *data, mode='graph')
+        TrainerOptions(mode='graph')
+    with pytest.raises(ValueError, match='device'):
+        TrainerOptions(device='tpu')
     with pytest.raises(ValueError, match='optimizer'):
         Trainer(TwoLayerNet(10, 8, 2), *data, optimizer='lbfgs')
     with pytest.raises(ValueError, match='length'):
