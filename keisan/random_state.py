@@ -56,16 +56,12 @@ def _flatten(tree, prefix, arrays):
 
 
 def decode_state(arrays, prefix='', bit_generator=None):
-    """The state dict that :func:`encode_state` wrote under ``prefix`` into ``arrays``.
+    """The state dict that :func:`encode_state` wrote under ``prefix`` into ``arrays``
+    (any mapping of names to arrays, e.g. a whole checkpoint).
 
-    Args:
-        arrays: a mapping of names to arrays (e.g. a whole checkpoint read from .npz).
-        prefix: the prefix given to :func:`encode_state`.
-        bit_generator: the generator's name the state must have (e.g. ``'PCG64'``), or None.
-
-    Raises:
-        ValueError: a missing key, an unknown or unexpected generator, an array of the
-            wrong shape or dtype, or values NumPy refuses; the message names the key.
+    ``bit_generator``, if given, is the name the state must have (e.g. ``'PCG64'``).
+    A missing key, an unknown or unexpected generator, an array of the wrong shape or
+    dtype, or values NumPy refuses raise ValueError naming the key.
     """
     name = _array(arrays, prefix + 'bit_generator')
     if name.dtype.kind != 'U' or name.shape != ():
@@ -105,7 +101,7 @@ def _unflatten(layout, arrays, prefix):
         if isinstance(like, dict):
             state[key] = _unflatten(like, arrays, name + '/')
             continue
-        value = like if isinstance(like, str) else _array(arrays, name)
+        value = like if isinstance(like, str) else _array(arrays, name)   # the name: checked
         if isinstance(like, np.ndarray):
             if value.dtype != like.dtype or value.shape != like.shape:
                 raise ValueError('%s must be %s of shape %s, got %s of shape %s'

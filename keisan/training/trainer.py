@@ -396,35 +396,23 @@ class Trainer:
         return type(self.lr_schedule).__name__ if self.lr_schedule is not None else ''
 
     def resume(self, path=None):
-        """Restore the checkpoint at ``path`` (default ``out/checkpoint.npz``) so that
-        :meth:`train` continues the interrupted run; see :meth:`restore`. Returns self.
-
-        Raises:
-            FileNotFoundError: no checkpoint at ``path``.
-            ValueError: not a checkpoint, or one that does not fit (see :meth:`restore`).
-        """
-        if path is None:
-            if self.run is None:
-                raise ValueError('Trainer.resume: no path and no out directory')
-            path = self.run.checkpoint_path
+        """:meth:`restore` the checkpoint file ``path`` (default ``out/checkpoint.npz``);
+        FileNotFoundError if there is none. Returns self: ``trainer.resume().train()``."""
+        if path is None and self.run is None:
+            raise ValueError('Trainer.resume: no path and no out directory')
+        path = path or self.run.checkpoint_path
         return self.restore(read_checkpoint(path), path)
 
     def restore(self, arrays, source='the checkpoint'):
-        """Continue from :meth:`checkpoint_arrays` of an interrupted run; returns self.
+        """Continue the run whose :meth:`checkpoint_arrays` these are; returns self.
 
-        Restores parameters and batch-norm statistics, the optimizer's step count,
-        learning rate and moments, the lr schedule, the loader's position and
-        shuffling RNG, ``np.random``'s state (dropout) and the history, so the
-        remaining epochs reproduce an uninterrupted run bit for bit (on the CPU;
-        cuDNN/CuPy kernels and CuPy's own RNG are not covered). Build the network,
-        data and optimizer as for the original run, then ``trainer.resume().train()``.
-
-        Raises:
-            ValueError: the checkpoint does not fit (version, parameter shapes,
-                optimizer, lr schedule, data size or batch size); the message starts
-                with ``cannot resume from <source>`` and names what differs. The
-                version, optimizer and schedule are checked before anything changes,
-                and each part checks its own state before loading it.
+        Restores every part (network, optimizer, loader, schedule), ``np.random``
+        (dropout) and the history, so the remaining epochs reproduce an uninterrupted
+        run bit for bit (on the CPU; not CuPy's kernels and RNG). Build the network,
+        data and optimizer as for the original run first. A checkpoint that does not
+        fit raises ValueError('cannot resume from <source>: ...') naming what differs;
+        the version, optimizer and schedule are checked before anything changes, and
+        each part checks its own state before loading it.
         """
         parts = {}
         for key, value in arrays.items():
@@ -432,7 +420,7 @@ class Trainer:
             parts.setdefault(prefix, {})[rest] = value
         own = parts.get('trainer', {})
         try:
-            self._check_checkpoint(own, parts)
+            self._check_checkpoint(own, parts.get('schedule', {}))
             history = _history_from_columns(parts.get('history', {}))
             random_state = decode_state(arrays, 'random/', 'MT19937')
             counters = int(own['epoch']), int(own['iter'])
@@ -451,9 +439,7 @@ class Trainer:
             print('resumed from %s after epoch %d' % (source, self.current_epoch))
         return self
 
-    def _check_checkpoint(self, own, parts):
-        """ValueError unless the checkpoint is this version and fits the optimizer and
-        schedule (whose states load after the network's)."""
+    def _check_checkpoint(self, own, schedule_state):
         if 'version' not in own:
             raise ValueError('not a keisan Trainer checkpoint (no trainer/version)')
         if int(own['version']) != CHECKPOINT_VERSION:
@@ -466,8 +452,8 @@ class Trainer:
             if saved != used:
                 raise ValueError('it was written with %s %s, this run uses %s'
                                  % (what, saved or 'none', used or 'none'))
-        if self.lr_schedule is not None:
-            missing = set(self.lr_schedule.state_dict()) - set(parts.get('schedule', {}))
+        if self.lr_schedule is not None:     # loaded last: check it before the others load
+            missing = set(self.lr_schedule.state_dict()) - set(schedule_state)
             if missing:
                 raise ValueError('its lr schedule state lacks %s' % ', '.join(sorted(missing)))
 
