@@ -436,3 +436,30 @@ def test_weight_decay_lambda_shrinks_the_weights_of_every_cli_model():
             norms[lam] = sum(float((w ** 2).sum()) for k, w in net.params.items()
                              if k.startswith('W'))
         assert norms[1.0] < 0.9 * norms[0.0], name
+
+
+# ----- the run directory ---------------------------------------------------------------------------
+def test_a_resumed_run_records_the_checkpoints_lr(tmp_path, capsys):
+    """With a schedule its base lr (not the annealed lr of the next epoch), else the
+    optimizer's; it wins over the lr asked for, with a note."""
+    from keisan.training import RunDirectory, read_checkpoint
+    cosine = cosine_trainer(tmp_path / 'cos')
+    cosine.epochs = 1
+    cosine.train()
+    plain = quiet(TwoLayerNet(10, 8, 2), split(), epochs=1, optimizer='sgd',
+                  optimizer_param={'lr': 0.3}, out=str(tmp_path / 'sgd'))
+    plain.train()
+    run = RunDirectory(tmp_path / 'cos')
+    checkpoint = read_checkpoint(run.checkpoint_path)
+    assert float(checkpoint['optimizer/lr']) < 0.2                   # the next epoch's lr
+    capsys.readouterr()
+    assert run.resumed_lr(checkpoint, 0.2) == 0.2
+    assert capsys.readouterr().out == ''
+    assert RunDirectory.resumed_lr(read_checkpoint(plain.run.checkpoint_path), 0.01) == 0.3
+    assert "checkpoint's learning rate 0.3 (not 0.01)" in capsys.readouterr().out
+    with pytest.raises(FileNotFoundError, match='no checkpoint'):
+        read_checkpoint(str(tmp_path / 'none' / 'checkpoint.npz'))
+    assert run.saved_files()[:2] == ['model.npz', 'checkpoint.npz']
+    (tmp_path / 'file').write_text('x')
+    with pytest.raises(ValueError, match='not a directory'):
+        RunDirectory(tmp_path / 'file').create()

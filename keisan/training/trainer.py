@@ -120,11 +120,11 @@ class TrainerOptions:
         progress: show a tqdm bar per epoch (only when ``verbose``, and only on a
             terminal; a notice is printed once if tqdm is missing).
     """
-    seed: object = None
+    seed: int | None = None
     drop_last: bool = False
-    eval_batch_size: object = None
+    eval_batch_size: int | None = None
     mode: str = 'book'
-    device: object = None
+    device: str | None = None
     progress: bool = True
 
     def __post_init__(self):
