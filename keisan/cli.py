@@ -17,19 +17,29 @@ import sys
 import numpy as np
 
 import keisan
-from keisan import cuda, gradient_check
+from keisan import cuda
 from keisan import optimizers as O
 from keisan.datasets import FASHION_MNIST_CLASSES, MNIST_CLASSES, DatasetError, get_dataset
 from keisan.kernels import softmax
-from keisan.training import models as M
-from keisan.training.outputs import write_json_atomic
-from keisan.training.trainer import CHECKPOINT_FILE, Trainer, evaluate_network
+from keisan.training import (MODELS, RunDirectory, Trainer, TrainerOptions, build_model,
+                             default_model_args, evaluate_network, gradcheck_model,
+                             model_input_shape, read_checkpoint, takes_images)
 
 DATASETS = ('mnist', 'fashion-mnist')
-OPTIMIZER_NAMES = ('sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'rmspropgraves',
-                   'adadelta', 'adam', 'adamw', 'smorms3')
 CLASS_NAMES = {'mnist': MNIST_CLASSES, 'fashion-mnist': FASHION_MNIST_CLASSES}
 GRADCHECK_TOLERANCE = 1e-6
+
+
+def _optimizer_names():
+    """The registry's first name of each optimizer (it also lists aliases: 'momentumsgd')."""
+    # TODO: keisan.optimizers.registry.NAMES, once the optimizers branch has added it.
+    names = {}
+    for name, cls in O.OPTIMIZERS.items():
+        names.setdefault(cls, name)
+    return tuple(names.values())
+
+
+OPTIMIZER_NAMES = _optimizer_names()
 
 
 class CLIError(Exception):
@@ -63,7 +73,7 @@ _nonnegative_int = _int_at_least(0, 'an integer >= 0')
 def _load_data(dataset, model, data_dir=None, download=True, train_size=None, test_size=None):
     """(x_train, t_train), (x_test, t_test) shaped for ``model``, cut to the requested sizes."""
     (x_train, t_train), (x_test, t_test) = get_dataset(
-        dataset, flatten=not M.takes_images(model), data_dir=data_dir, download=download)
+        dataset, flatten=not takes_images(model), data_dir=data_dir, download=download)
     if train_size is not None:
         x_train, t_train = x_train[:train_size], t_train[:train_size]
     if test_size is not None:
@@ -76,7 +86,7 @@ def _load_run(directory):
     if not os.path.isdir(directory):
         raise CLIError('%s: no such directory' % directory)
     try:
-        return M.load_model(directory)
+        return RunDirectory(directory).load_model()
     except (FileNotFoundError, ValueError, TypeError) as e:
         raise CLIError(str(e)) from None
 
@@ -89,25 +99,11 @@ def _require_gpu():
 
 
 # ----- train --------------------------------------------------------------------------------
-def _prepare_out(out):
-    """Create the run directory ``out``, or CLIError if it cannot hold the run's files."""
-    if os.path.exists(out) and not os.path.isdir(out):
-        raise CLIError('--out %s exists and is not a directory' % out)
-    try:
-        os.makedirs(out, exist_ok=True)
-    except OSError as e:
-        raise CLIError('--out %s: cannot create the directory (%s)' % (out, e.strerror or e)) \
-            from None
-    if not os.access(out, os.W_OK | os.X_OK):
-        raise CLIError('--out %s: the directory is not writable' % out)
-
-
 def cmd_train(args):
-    out = args.out or os.path.join('runs', '%s-%s' % (args.model, args.dataset))
-    checkpoint = os.path.join(out, CHECKPOINT_FILE)
-    if args.resume and not os.path.isfile(checkpoint):
+    run = RunDirectory(args.out or os.path.join('runs', '%s-%s' % (args.model, args.dataset)))
+    if args.resume and not os.path.isfile(run.checkpoint_path):
         raise CLIError('--resume: no checkpoint in %s (expected %s); run without --resume '
-                       'to start training' % (out, checkpoint))
+                       'to start training' % (run.path, run.checkpoint_path))
     if args.device == 'gpu':
         _require_gpu()
     lr = args.lr if args.lr is not None else default_lr(args.optimizer)
@@ -117,47 +113,42 @@ def cmd_train(args):
         args.test_size)
 
     np.random.seed(args.seed)       # initial weights (and later dropout) draw from np.random
-    model_args = M.default_model_args(args.model, args.weight_decay)
-    network = M.build_model(args.model, model_args)
+    model_args = default_model_args(args.model, args.weight_decay)
+    network = build_model(args.model, model_args)
     try:
         optimizer = O.get(args.optimizer, lr=lr)
     except (TypeError, ValueError) as e:
         raise CLIError(str(e)) from None
-    decay_hook = bool(args.weight_decay) and M.uses_decay_hook(args.model)
-    if decay_hook:
-        optimizer.add_hook(O.WeightDecay(args.weight_decay))
     if args.device == 'gpu':
         network.to_gpu()
         cuda.get_cupy().random.seed(args.seed)     # dropout on the GPU draws from CuPy
 
-    _prepare_out(out)
-    if not args.resume and os.path.isfile(checkpoint):
+    try:
+        run.create()
+    except ValueError as e:
+        raise CLIError('--out %s' % e) from None
+    if not args.resume and os.path.isfile(run.checkpoint_path):
         print('note: starting a new run in %s (the checkpoint there is replaced; '
-              'use --resume to continue it)' % out)
+              'use --resume to continue it)' % run.path)
     trainer = Trainer(network, x_train, t_train, x_test, t_test, epochs=args.epochs,
-                      mini_batch_size=args.batch_size, optimizer=optimizer, verbose=True,
-                      out=out, seed=args.seed, progress=not args.no_progress, mode=args.mode,
-                      device=args.device, lr_schedule=args.lr_schedule)
+                      mini_batch_size=args.batch_size, optimizer=optimizer, out=run.path,
+                      lr_schedule=args.lr_schedule,
+                      options=TrainerOptions(seed=args.seed, mode=args.mode, device=args.device,
+                                             progress=not args.no_progress))
     print('training %s on %s: %d training / %d test images, %s, batch %d, %d epochs -> %s'
           % (args.model, args.dataset, len(x_train), len(x_test), optimizer, args.batch_size,
-             args.epochs, out))
+             args.epochs, run.path))
     if args.resume:
         try:
-            trainer.resume(checkpoint)
+            checkpoint = read_checkpoint(run.checkpoint_path)
+            trainer.restore(checkpoint, run.checkpoint_path)
         except ValueError as e:
             raise CLIError(str(e)) from None
-        # The checkpoint's learning rate wins (with a schedule: its base rate).
-        saved_lr = (trainer.lr_schedule.base_lr if trainer.lr_schedule is not None
-                    else optimizer.lr)
-        if saved_lr != lr:
-            print('note: continuing with the checkpoint\'s learning rate %g (not %g)'
-                  % (saved_lr, lr))
-            lr = saved_lr
-    write_json_atomic(os.path.join(out, M.CONFIG_FILE), {
+        lr = run.resumed_lr(checkpoint, lr)
+    run.write_config({
         'model': args.model, 'model_args': model_args, 'dataset': args.dataset,
         'optimizer': args.optimizer, 'optimizer_params': {'lr': lr},
-        'lr_schedule': args.lr_schedule,
-        'weight_decay': args.weight_decay, 'weight_decay_hook': decay_hook,
+        'lr_schedule': args.lr_schedule, 'weight_decay': args.weight_decay,
         'batch_size': args.batch_size, 'epochs': args.epochs, 'seed': args.seed,
         'train_size': int(len(x_train)), 'test_size': int(len(x_test)), 'mode': args.mode,
         'device': args.device, 'dtype': str(network.dtype),
@@ -169,11 +160,8 @@ def cmd_train(args):
               % trainer.current_epoch, file=sys.stderr)
         return 130
     except OSError as e:        # disk full, directory removed, ... while saving an epoch
-        raise CLIError('cannot write the run files in %s: %s' % (out, e)) from None
-    saved = [name for name in (M.MODEL_FILE, CHECKPOINT_FILE, 'metrics.csv', 'metrics.json',
-                               'curves.png', M.CONFIG_FILE)
-             if os.path.isfile(os.path.join(out, name))]
-    print('saved %s in %s' % (', '.join(saved), out))
+        raise CLIError('cannot write the run files in %s: %s' % (run.path, e)) from None
+    print('saved %s in %s' % (', '.join(run.saved_files()), run.path))
     return 0
 
 
@@ -182,7 +170,7 @@ def cmd_evaluate(args):
     network, config = _load_run(args.dir)
     dataset = config.get('dataset', 'fashion-mnist')
     if dataset not in CLASS_NAMES:
-        raise CLIError('%s: unknown dataset %r in %s' % (args.dir, dataset, M.CONFIG_FILE))
+        raise CLIError('%s: unknown dataset %r in %s' % (args.dir, dataset, RunDirectory.CONFIG))
     _, (x_test, t_test) = _load_data(dataset, config['model'], args.data_dir,
                                      not args.no_download, test_size=args.test_size)
     loss, acc = evaluate_network(network, x_test, t_test, batch_size=args.batch_size)
@@ -238,7 +226,7 @@ def cmd_predict(args):
             from None
     network, config = _load_run(args.dir)
     names = config.get('classes') or CLASS_NAMES.get(config.get('dataset'), MNIST_CLASSES)
-    input_shape = M.model_input_shape(config['model'], config.get('model_args', {}))
+    input_shape = model_input_shape(config['model'], config.get('model_args', {}))
     hw = tuple(input_shape[1:]) if len(input_shape) == 3 else (28, 28)
     images = [_read_image(path, hw) for path in args.images]   # all readable before output
     x = np.stack([a for a, _ in images]).reshape((len(images),) + input_shape)
@@ -256,19 +244,15 @@ def cmd_predict(args):
 # ----- gradcheck ----------------------------------------------------------------------------
 def cmd_gradcheck(args):
     np.random.seed(args.seed)
-    network, shape, classes = M.gradcheck_model(args.model)
+    network, shape, classes = gradcheck_model(args.model)
     x = np.random.rand(3, *shape)
     t = np.random.randint(0, classes, size=3)
     print('gradcheck %s: %s in float64 with input %s, batch of 3, h=%g; '
           'mean |backprop - numerical|:' % (args.model, type(network).__name__, shape, args.h))
-    # network.numerical_gradient with a choosable step: the book's h=1e-4 makes
-    # DeepConvNet fail for ~40% of seeds, because shifting a parameter by 1e-4
-    # moves some ReLU input across 0 (a kink); h=1e-6 is still far above
-    # float64 rounding (about 1e-16 * loss / h).
-    def loss(_):
-        return network.loss(x, t, train_flg=True)
-    grad_numerical = {key: gradient_check.numerical_gradient(loss, array, h=args.h)
-                      for key, array in network.params.items()}
+    # The book's h=1e-4 makes DeepConvNet fail for ~40% of seeds, because shifting a
+    # parameter by 1e-4 moves some ReLU input across 0 (a kink); the default h=1e-6 is
+    # still far above float64 rounding (about 1e-16 * loss / h).
+    grad_numerical = network.numerical_gradient(x, t, h=args.h)
     grad_backprop = network.gradient(x, t)
     failed = []
     for key in network.params:
@@ -291,14 +275,16 @@ def build_parser():
         'Scratch" with keisan.')
     parser.add_argument('--version', action='version', version='keisan ' + keisan.__version__)
     sub = parser.add_subparsers(dest='command', metavar='COMMAND', required=True)
-    models = list(M.MODELS)
+    models = list(MODELS)
 
     p = sub.add_parser('train', help='train a network and save the run in a directory',
                        description='Train a network; every epoch writes model.npz, '
                        'checkpoint.npz, metrics.csv/json and curves.png into --out.')
     p.add_argument('--model', choices=models, default='simple_conv')
     p.add_argument('--dataset', choices=DATASETS, default='fashion-mnist')
-    p.add_argument('--optimizer', choices=OPTIMIZER_NAMES, default='adam')
+    p.add_argument('--optimizer', choices=OPTIMIZER_NAMES, default='adam',
+                   help='update rule (default adam); adamw is Adam with its own decoupled '
+                   'weight decay (weight_decay_rate 1e-5 per step), besides --weight-decay')
     p.add_argument('--lr', type=float, default=None,
                    help="learning rate (default: the optimizer's own, e.g. 0.01 for sgd, "
                    '0.001 for adam, 1e-4 for rmspropgraves, 1.0 for adadelta)')
@@ -308,8 +294,9 @@ def build_parser():
                    '(a resumed run anneals over its own --epochs)')
     p.add_argument('--batch-size', type=_positive_int, default=100)
     p.add_argument('--weight-decay', type=float, default=0.0,
-                   help="L2 strength: the MLPs' weight_decay_lambda, an optimizer "
-                   'WeightDecay hook for the other networks')
+                   help="L2 weight decay lambda (the book's weight_decay_lambda): every "
+                   "model's loss adds 0.5*lambda*sum(W**2) over its weights, not its biases "
+                   '(default 0)')
     p.add_argument('--seed', type=int, default=0,
                    help='seeds np.random (weights, dropout) and the shuffling')
     p.add_argument('--train-size', type=_positive_int, default=None,

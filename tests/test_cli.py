@@ -10,7 +10,7 @@ import pytest
 
 from keisan import cuda, cli
 from keisan.datasets import FASHION_MNIST_CLASSES, load_fashion_mnist
-from keisan.training import MODELS, load_model
+from keisan.training import MODELS, RunDirectory
 
 FASHION_DIR = '/usr/share/datasets/fashion-mnist'
 needs_fashion = pytest.mark.skipif(not os.path.isdir(FASHION_DIR),
@@ -52,7 +52,8 @@ def test_train_evaluate_predict_resume(tmp_path, capsys):
     assert config['model'] == 'two_layer' and config['dataset'] == 'fashion-mnist'
     assert config['optimizer'] == 'adam' and config['optimizer_params'] == {'lr': 0.001}
     assert (config['train_size'], config['test_size'], config['seed']) == (1000, 500, 0)
-    assert config['model_args'] == {'input_size': 784, 'hidden_size': 100, 'output_size': 10}
+    assert config['model_args'] == {'input_size': 784, 'hidden_size': 100, 'output_size': 10,
+                                    'weight_decay_lambda': 0.0}
     history = json.loads((out / 'metrics.json').read_text())
     assert len(history) == 1 and history[0]['test_acc'] > 0.3
     capsys.readouterr()
@@ -70,7 +71,7 @@ def test_train_evaluate_predict_resume(tmp_path, capsys):
     image = x_test[0].reshape(28, 28)
     pil.fromarray(image).save(tmp_path / 'img.png')
     pil.fromarray(255 - image).save(tmp_path / 'inverted.png')
-    network, _ = load_model(str(out))
+    network, _ = RunDirectory(out).load_model()
     expected = FASHION_MNIST_CLASSES[int(network.predict(
         (x_test[:1] / np.float32(255)).astype(np.float32)).argmax())]
     assert cli.main(['predict', str(out), str(tmp_path / 'img.png'),
@@ -90,17 +91,42 @@ def test_train_evaluate_predict_resume(tmp_path, capsys):
 
 
 @needs_fashion
-def test_train_conv_autograd_with_weight_decay_hook(tmp_path):
+def test_weight_decay_is_the_conv_nets_l2_term(tmp_path):
     out = tmp_path / 'conv'
     assert cli.main(['train', '--model', 'simple_conv', '--train-size', '100', '--test-size',
-                     '50', '--epochs', '1', '--batch-size', '50', '--weight-decay', '1e-4',
+                     '50', '--epochs', '1', '--batch-size', '50', '--weight-decay', '0.01',
                      '--optimizer', 'momentum', '--mode', 'autograd', '--no-progress',
                      '--no-download', '--out', str(out)]) == 0
     config = json.loads((out / 'config.json').read_text())
-    assert config['weight_decay_hook'] is True and config['mode'] == 'autograd'
+    assert 'weight_decay_hook' not in config and config['mode'] == 'autograd'
+    assert config['weight_decay'] == config['model_args']['weight_decay_lambda'] == 0.01
     assert config['optimizer_params'] == {'lr': 0.01}
-    network, _ = load_model(str(out))
+    network, _ = RunDirectory(out).load_model()
     assert network.params['W1'].shape == (30, 1, 5, 5)
+    # The reported test loss is the cross-entropy plus 0.5 * lambda * sum(W**2), biases aside.
+    _, (x_test, t_test) = load_fashion_mnist(flatten=False, download=False)
+    x, t = x_test[:50], t_test[:50]
+    penalty = 0.5 * 0.01 * sum(float((network.params[k] ** 2).sum()) for k in ('W1', 'W2', 'W3'))
+    scores = network.predict(x, train_flg=False).astype(np.float64)
+    log_p = scores - scores.max(axis=1, keepdims=True)
+    log_p -= np.log(np.exp(log_p).sum(axis=1, keepdims=True))
+    cross_entropy = -log_p[np.arange(len(t)), t].mean()
+    test_loss = json.loads((out / 'metrics.json').read_text())[0]['test_loss']
+    assert penalty > 0.01
+    assert test_loss == pytest.approx(cross_entropy + penalty, rel=1e-4)
+
+
+@needs_fashion
+def test_a_config_with_the_old_weight_decay_hook_key_still_loads(tmp_path, capsys):
+    out = tmp_path / 'run'
+    assert train_two_layer(out) == 0
+    config = json.loads((out / 'config.json').read_text())
+    del config['model_args']['weight_decay_lambda']
+    config['weight_decay_hook'] = False
+    (out / 'config.json').write_text(json.dumps(config))
+    network, _ = RunDirectory(out).load_model()
+    assert network.weight_decay_lambda == 0
+    assert cli.main(['evaluate', str(out), '--no-download', '--test-size', '100']) == 0
 
 
 @needs_fashion

@@ -1,5 +1,6 @@
 """Trainer: real epochs, test-mode evaluation, metrics files, book vs autograd, exact resume."""
 import csv
+import dataclasses
 import json
 import os
 import sys
@@ -9,7 +10,7 @@ import pytest
 
 from keisan import optimizers, serializers
 from keisan.models import DeepConvNet, MultiLayerNetExtend, SimpleConvNet, TwoLayerNet
-from keisan.training import Trainer, evaluate_network, outputs
+from keisan.training import METRICS, Trainer, TrainerOptions, evaluate_network, rundir
 
 FASHION_DIR = '/usr/share/datasets/fashion-mnist'
 
@@ -27,10 +28,16 @@ def split(n_train=240, n_test=60, dim=10, dtype=np.float32):
     return x[:n_train], t[:n_train], x[n_train:], t[n_train:]
 
 
-def quiet(network, data, **kwargs):
+OPTIONS = {field.name for field in dataclasses.fields(TrainerOptions)}
+
+
+def quiet(network, data, resume=False, **kwargs):
+    """A Trainer without output; keywords that name TrainerOptions fields go into options."""
     kwargs.setdefault('verbose', False)
-    kwargs.setdefault('progress', False)
-    return Trainer(network, *data, **kwargs)
+    options = {key: kwargs.pop(key) for key in list(kwargs) if key in OPTIONS}
+    options.setdefault('progress', False)
+    trainer = Trainer(network, *data, options=TrainerOptions(**options), **kwargs)
+    return trainer.resume() if resume else trainer
 
 
 # ----- learning, epochs, metrics ------------------------------------------------------------
@@ -132,9 +139,9 @@ def test_metrics_files_and_model(tmp_path):
     with open(out / 'metrics.csv', newline='') as f:
         rows = list(csv.DictReader(f))
     assert [int(r['epoch']) for r in rows] == [1, 2]
-    assert list(rows[0]) == list(outputs.METRICS)
+    assert list(rows[0]) == list(METRICS)
     for row, h in zip(rows, history):
-        for key in outputs.METRICS:
+        for key in METRICS:
             assert float(row[key]) == pytest.approx(h[key])
     assert json.loads((out / 'metrics.json').read_text()) == history
     fresh = TwoLayerNet(10, 8, 2)
@@ -154,9 +161,9 @@ def test_missing_matplotlib_and_tqdm_degrade_gracefully(tmp_path, monkeypatch, c
     for name in [m for m in sys.modules if m.split('.')[0] in ('matplotlib', 'tqdm')] + \
             ['matplotlib', 'tqdm']:
         monkeypatch.setitem(sys.modules, name, None)         # importing it raises ImportError
-    monkeypatch.setattr(outputs, '_notified', set())
-    trainer = Trainer(TwoLayerNet(10, 8, 2), *split(), epochs=2, verbose=True, progress=True,
-                      out=str(tmp_path))
+    monkeypatch.setattr(rundir, '_notified', set())
+    trainer = Trainer(TwoLayerNet(10, 8, 2), *split(), epochs=2, verbose=True,
+                      out=str(tmp_path), options=TrainerOptions(progress=True))
     trainer.train()
     err = capsys.readouterr().err
     assert err.count('matplotlib is not installed') == 1
@@ -210,10 +217,28 @@ def test_network_with_only_the_book_interface(tmp_path):
     assert len(resumed.train()) == 3
 
 
+def test_the_books_signature_and_keyword_only_options():
+    x_train, t_train, x_test, t_test = split()
+    np.random.seed(0)
+    # common/trainer.py's parameters, positionally, as the book's scripts pass them
+    trainer = Trainer(TwoLayerNet(10, 8, 2), x_train, t_train, x_test, t_test, 2, 40, 'Adam',
+                      {'lr': 0.01}, 30, False)
+    assert (trainer.epochs, trainer.batch_size, type(trainer.optimizer).__name__) == \
+        (2, 40, 'Adam')
+    assert len(trainer.train()) == 2 and len(trainer._test_index) == 30
+    with pytest.raises(TypeError):
+        Trainer(TwoLayerNet(10, 8, 2), x_train, t_train, x_test, t_test, 2, 40, 'Adam',
+                {'lr': 0.01}, 30, False, None)
+    assert TrainerOptions() == TrainerOptions(seed=None, drop_last=False, eval_batch_size=None,
+                                              mode='book', device=None, progress=True)
+
+
 def test_bad_arguments():
     data = split()
     with pytest.raises(ValueError, match='mode'):
-        Trainer(TwoLayerNet(10, 8, 2), *data, mode='graph')
+        TrainerOptions(mode='graph')
+    with pytest.raises(ValueError, match='device'):
+        TrainerOptions(device='tpu')
     with pytest.raises(ValueError, match='optimizer'):
         Trainer(TwoLayerNet(10, 8, 2), *data, optimizer='lbfgs')
     with pytest.raises(ValueError, match='length'):
@@ -378,3 +403,63 @@ def test_resume_refuses_a_checkpoint_without_schedule_state_before_changing_anyt
     for key, value in before.items():
         assert np.array_equal(fresh.network.params[key], value), key
     assert fresh.current_epoch == 0
+
+
+def test_resume_refuses_a_checkpoint_of_another_version(tmp_path):
+    quiet(TwoLayerNet(10, 8, 2), split(), epochs=1, out=str(tmp_path)).train()
+    path = tmp_path / 'checkpoint.npz'
+    arrays = serializers.read_npz(str(path))
+    assert arrays['random/bit_generator'] == 'MT19937'
+    assert arrays['loader/rng_state/bit_generator'] == 'PCG64'
+    arrays['trainer/version'] = np.array(1)       # before the one RNG-state encoder
+    serializers.write_npz_atomic(str(path), arrays)
+    with pytest.raises(ValueError, match='version 1 checkpoint.*without resuming'):
+        quiet(TwoLayerNet(10, 8, 2), split(), out=str(tmp_path), resume=True)
+
+
+# ----- weight decay: the book's L2 term, the same for every network ------------------------------
+def test_weight_decay_lambda_shrinks_the_weights_of_every_cli_model():
+    from keisan.training import build_model, default_model_args
+    rng = np.random.default_rng(0)
+    for name in ('two_layer', 'simple_conv'):
+        args = default_model_args(name, 0.0)
+        shape = (16, 1, 28, 28) if 'input_dim' in args else (16, 784)
+        x = rng.random(shape).astype(np.float32)
+        t = rng.integers(0, 10, 16)
+        norms = {}
+        for lam in (0.0, 1.0):
+            np.random.seed(0)
+            net = build_model(name, default_model_args(name, lam))
+            assert net.weight_decay_lambda == lam
+            quiet(net, (x, t, x, t), epochs=3, mini_batch_size=8, optimizer='sgd',
+                  optimizer_param={'lr': 0.05}, seed=0).train()
+            norms[lam] = sum(float((w ** 2).sum()) for k, w in net.params.items()
+                             if k.startswith('W'))
+        assert norms[1.0] < 0.9 * norms[0.0], name
+
+
+# ----- the run directory ---------------------------------------------------------------------------
+def test_a_resumed_run_records_the_checkpoints_lr(tmp_path, capsys):
+    """With a schedule its base lr (not the annealed lr of the next epoch), else the
+    optimizer's; it wins over the lr asked for, with a note."""
+    from keisan.training import RunDirectory, read_checkpoint
+    cosine = cosine_trainer(tmp_path / 'cos')
+    cosine.epochs = 1
+    cosine.train()
+    plain = quiet(TwoLayerNet(10, 8, 2), split(), epochs=1, optimizer='sgd',
+                  optimizer_param={'lr': 0.3}, out=str(tmp_path / 'sgd'))
+    plain.train()
+    run = RunDirectory(tmp_path / 'cos')
+    checkpoint = read_checkpoint(run.checkpoint_path)
+    assert float(checkpoint['optimizer/lr']) < 0.2                   # the next epoch's lr
+    capsys.readouterr()
+    assert run.resumed_lr(checkpoint, 0.2) == 0.2
+    assert capsys.readouterr().out == ''
+    assert RunDirectory.resumed_lr(read_checkpoint(plain.run.checkpoint_path), 0.01) == 0.3
+    assert "checkpoint's learning rate 0.3 (not 0.01)" in capsys.readouterr().out
+    with pytest.raises(FileNotFoundError, match='no checkpoint'):
+        read_checkpoint(str(tmp_path / 'none' / 'checkpoint.npz'))
+    assert run.saved_files()[:2] == ['model.npz', 'checkpoint.npz']
+    (tmp_path / 'file').write_text('x')
+    with pytest.raises(ValueError, match='not a directory'):
+        RunDirectory(tmp_path / 'file').create()

@@ -4,6 +4,7 @@ import numbers
 import numpy as np
 
 from keisan import cuda
+from keisan.random_state import decode_state, encode_state
 
 __all__ = ['Dataset', 'TupleDataset', 'DataLoader']
 
@@ -53,27 +54,6 @@ class TupleDataset(Dataset):
 
     def __getitem__(self, index):
         return tuple(a[index] for a in self.arrays)
-
-
-def _encode_rng_state(state):
-    # PCG64's state holds 128-bit ints, which no NumPy integer dtype can store;
-    # split them into uint64 halves so the state fits in an .npz file.
-    if state.get('bit_generator') != 'PCG64':
-        raise ValueError('DataLoader: unsupported bit generator %r' % state.get('bit_generator'))
-    mask = (1 << 64) - 1
-    s, inc = state['state']['state'], state['state']['inc']
-    return np.array([s >> 64, s & mask, inc >> 64, inc & mask,
-                     state['has_uint32'], state['uinteger']], dtype=np.uint64)
-
-
-def _decode_rng_state(array):
-    a = [int(v) for v in np.asarray(array, dtype=np.uint64).reshape(-1)]
-    if len(a) != 6:
-        raise ValueError('DataLoader.set_state: rng_state must have 6 uint64 values, got %d'
-                         % len(a))
-    return {'bit_generator': 'PCG64',
-            'state': {'state': (a[0] << 64) | a[1], 'inc': (a[2] << 64) | a[3]},
-            'has_uint32': a[4], 'uinteger': a[5]}
 
 
 class DataLoader:
@@ -200,17 +180,16 @@ class DataLoader:
     def get_state(self):
         """The loader's position as a dict of ints and a uint64 array (.npz friendly).
 
-        Keys: 'epoch', 'position' (batches done in that epoch), 'rng_state'
-        (uint64 array of 6), plus 'num_samples' and 'batch_size' to detect a
-        mismatched resume.
+        Keys: 'epoch', 'position' (batches done in that epoch), 'rng_state/...'
+        (the shuffling PCG64 state, by :func:`keisan.random_state.encode_state`), plus
+        'num_samples' and 'batch_size' to detect a mismatched resume.
         """
         epoch, position, rng = self._epoch, self._position, self._epoch_rng
         if self._active and position >= len(self):
             # The last batch is out but the generator has not finished yet:
             # report the start of the next epoch, not an empty tail.
             epoch, position, rng = epoch + 1, 0, self._next_rng
-        return {'epoch': int(epoch), 'position': int(position),
-                'rng_state': _encode_rng_state(rng),
+        return {'epoch': int(epoch), 'position': int(position), **encode_state(rng, 'rng_state/'),
                 'num_samples': int(len(self.dataset)), 'batch_size': int(self.batch_size)}
 
     def set_state(self, state):
@@ -224,10 +203,12 @@ class DataLoader:
         """
         try:
             epoch, position = int(state['epoch']), int(state['position'])
-            rng = _decode_rng_state(state['rng_state'])
             num_samples, batch_size = int(state['num_samples']), int(state['batch_size'])
+            rng = decode_state(state, 'rng_state/', 'PCG64')
         except KeyError as e:
             raise ValueError('DataLoader.set_state: missing key %s' % e) from None
+        except ValueError as e:
+            raise ValueError('DataLoader.set_state: %s' % e) from None
         if num_samples != len(self.dataset) or batch_size != self.batch_size:
             raise ValueError('DataLoader.set_state: state is for %d samples in batches of %d, '
                              'this loader has %d samples in batches of %d'

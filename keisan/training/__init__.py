@@ -1,15 +1,17 @@
-"""Training loops and run directories: :class:`Trainer`, models by name, metrics files.
+"""Training: the loop (:mod:`.trainer`), a run's files (:mod:`.rundir`), models by name
+(:mod:`.registry`).
 
->>> from keisan.training import Trainer, build_model          # doctest: +SKIP
->>> net = build_model('two_layer')                             # doctest: +SKIP
->>> Trainer(net, x_train, t_train, x_test, t_test, epochs=2,   # doctest: +SKIP
-...         optimizer='adam', optimizer_param={'lr': 1e-3}, out='runs/demo').train()
+>>> from keisan.training import Trainer, TrainerOptions, build_model   # doctest: +SKIP
+>>> net = build_model('two_layer')                                      # doctest: +SKIP
+>>> Trainer(net, x_train, t_train, x_test, t_test, epochs=2,            # doctest: +SKIP
+...         optimizer='adam', optimizer_param={'lr': 1e-3}, out='runs/demo',
+...         options=TrainerOptions(seed=0)).train()
 """
-from keisan.training.models import (MODELS, build_model, default_model_args, gradcheck_model,
-                                    load_config, load_model, takes_images, uses_decay_hook)
-from keisan.training.outputs import METRICS, plot_curves, write_metrics
-from keisan.training.trainer import CHECKPOINT_FILE, Trainer, evaluate_network
+from keisan.training.registry import (MODELS, build_model, default_model_args,
+                                      gradcheck_model, model_input_shape, takes_images)
+from keisan.training.rundir import METRICS, RunDirectory, plot_curves, read_checkpoint
+from keisan.training.trainer import Trainer, TrainerOptions, evaluate_network
 
-__all__ = ['CHECKPOINT_FILE', 'METRICS', 'MODELS', 'Trainer', 'build_model',
-           'default_model_args', 'evaluate_network', 'gradcheck_model', 'load_config',
-           'load_model', 'plot_curves', 'takes_images', 'uses_decay_hook', 'write_metrics']
+__all__ = ['METRICS', 'MODELS', 'RunDirectory', 'Trainer', 'TrainerOptions', 'build_model',
+           'default_model_args', 'evaluate_network', 'gradcheck_model', 'model_input_shape',
+           'plot_curves', 'read_checkpoint', 'takes_images']

@@ -1,15 +1,16 @@
-"""Trainer: the book's ``common/trainer.py`` with real epochs, metrics files and exact resume.
+"""Trainer: the book's ``common/trainer.py`` loop with real epochs, metrics files and exact resume.
 
     trainer = Trainer(network, x_train, t_train, x_test, t_test, epochs=5,
                       mini_batch_size=100, optimizer='Adam',
-                      optimizer_param={'lr': 0.001}, out='runs/demo', seed=0)
+                      optimizer_param={'lr': 0.001}, out='runs/demo',
+                      options=TrainerOptions(seed=0))
     history = trainer.train()        # one dict per epoch, also in runs/demo/metrics.*
 
 Differences from the book's Trainer:
 
 * an epoch is one pass over the training set in a new shuffled order
   (:class:`keisan.datasets.DataLoader`), not ``train_size / batch_size`` draws with
-  replacement; the last batch may be smaller (``drop_last=False``, the default);
+  replacement; the last batch may be smaller (unless ``drop_last``);
 * evaluation happens at the *end* of every epoch, in test mode (dropout off,
   batch norm on its running statistics), on the full test set or its first
   ``evaluate_sample_num_per_epoch`` examples, and on as many training examples
@@ -17,28 +18,26 @@ Differences from the book's Trainer:
 * ``mode='autograd'`` trains through the define-by-run graph
   (``forward_loss`` / ``backward`` / ``optimizer.update()``) instead of
   ``network.gradient``; both update the same arrays;
-* with ``out``, every epoch rewrites ``model.npz``, ``checkpoint.npz``,
-  ``metrics.csv``, ``metrics.json`` and ``curves.png`` there, and
-  :meth:`Trainer.resume` continues an interrupted run bit for bit (on the CPU).
+* with ``out``, every epoch saves the run's files there
+  (:class:`keisan.training.rundir.RunDirectory`), and :meth:`Trainer.resume`
+  continues an interrupted run bit for bit (on the CPU).
 """
+import dataclasses
 import inspect
-import os
 import time
 
 import numpy as np
 
-from keisan import cuda, serializers
+from keisan import cuda
 from keisan import optimizers as _optimizers
-from keisan.optimizers import schedules as _schedules
 from keisan.datasets import DataLoader
-from keisan.training import outputs
+from keisan.optimizers import schedules as _schedules
+from keisan.random_state import decode_state, encode_state
+from keisan.training.rundir import METRICS, RunDirectory, notice_once, read_checkpoint
 
-__all__ = ['Trainer', 'evaluate_network', 'CHECKPOINT_FILE']
+__all__ = ['Trainer', 'TrainerOptions', 'evaluate_network']
 
-CHECKPOINT_FILE = 'checkpoint.npz'
-_CHECKPOINT_VERSION = 1
-MODES = ('book', 'autograd')
-HISTORY_KEYS = outputs.METRICS
+CHECKPOINT_VERSION = 2          # 2: the RNG states written by keisan.random_state
 
 
 def _loss_takes_train_flg(network):
@@ -105,8 +104,41 @@ def evaluate_network(network, x, t, batch_size=100, index=None, to_device=None):
     return total_loss / n, correct / n
 
 
+@dataclasses.dataclass(frozen=True)
+class TrainerOptions:
+    """keisan's additions to the book's Trainer, all optional (``Trainer(options=...)``).
+
+    Attributes:
+        seed: seed of the shuffling (None: a fresh random order). Initial weights
+            and dropout masks come from ``np.random``: seed that yourself.
+        drop_last: skip the last, smaller batch of each epoch.
+        eval_batch_size: examples per evaluation pass (None: ``max(mini_batch_size, 100)``).
+        mode: 'book' (``network.gradient`` + ``optimizer.update(params, grads)``)
+            or 'autograd' (``forward_loss`` + ``backward`` + ``optimizer.update()``).
+        device: None (follow the network's arrays), 'cpu' or 'gpu'. On 'gpu' the
+            batches are copied to the device; the network must already be there.
+        progress: show a tqdm bar per epoch (only when ``verbose``, and only on a
+            terminal; a notice is printed once if tqdm is missing).
+    """
+    seed: int | None = None
+    drop_last: bool = False
+    eval_batch_size: int | None = None
+    mode: str = 'book'
+    device: str | None = None
+    progress: bool = True
+
+    def __post_init__(self):
+        if self.mode not in ('book', 'autograd'):
+            raise ValueError("Trainer: mode must be 'book' or 'autograd', got %r" % (self.mode,))
+        if self.device not in (None, 'cpu', 'gpu'):
+            raise ValueError("Trainer: device must be 'cpu' or 'gpu', got %r" % (self.device,))
+
+
 class Trainer:
     """Train a network for ``epochs`` epochs of mini-batch updates, evaluating after each.
+
+    The positional and keyword arguments up to ``verbose`` are the book's
+    (``common/trainer.py``); keisan's are keyword-only.
 
     Args:
         network: a book-style network (``params``, ``gradient``, ``loss``,
@@ -122,43 +154,29 @@ class Trainer:
         evaluate_sample_num_per_epoch: evaluate on the first this many test
             examples (and as many training examples) instead of the whole test set.
         verbose: print one line per epoch and the final test accuracy.
-        out: directory for model.npz, checkpoint.npz, metrics.csv/json, curves.png
-            (None: keep everything in memory only).
-        seed: seed of the shuffling (None: a fresh random order). Initial weights
-            and dropout masks come from ``np.random``: seed that yourself.
-        progress: show a tqdm bar per epoch (only when ``verbose``, and only on a
-            terminal; a notice is printed once if tqdm is missing).
-        mode: 'book' (``network.gradient`` + ``optimizer.update(params, grads)``)
-            or 'autograd' (``forward_loss`` + ``backward`` + ``optimizer.update()``).
-        resume: continue from ``out/checkpoint.npz`` (which must exist); see
-            :meth:`resume`.
-        device: None (follow the network's arrays), 'cpu' or 'gpu'. On 'gpu' the
-            batches are copied to the device; the network must already be there.
-        drop_last: skip the last, smaller batch of each epoch.
-        eval_batch_size: batch size of the evaluation passes (default
-            ``max(mini_batch_size, 100)``).
+        out: run directory for model.npz, checkpoint.npz, metrics.csv/json and
+            curves.png, rewritten every epoch (None: keep everything in memory).
         lr_schedule: None or 'constant' (keep the lr), 'cosine'
             (``CosineAnnealing`` from the optimizer's lr to 0 over ``epochs``), or a
             ``keisan.optimizers.schedules.Schedule`` made on this trainer's
             optimizer. Stepped after every epoch; saved in the checkpoint.
+        options: a :class:`TrainerOptions` (shuffling seed, drop_last, evaluation
+            batch size, mode, device, progress bar).
 
     Attributes (as in the book): ``train_loss_list`` (loss of every step),
     ``train_acc_list``, ``test_acc_list`` (per epoch), ``current_epoch``,
     ``current_iter``, ``iter_per_epoch``, ``max_iter``; and ``history``: one
-    dict per epoch with ``epoch``, ``train_loss`` (mean of the epoch's
-    mini-batch losses, taken in training mode before each update),
-    ``train_acc``, ``test_loss``, ``test_acc``, ``seconds`` (wall time of the
-    epoch, evaluation included), ``lr`` and ``train_eval_loss`` (test-mode loss
-    on the training sample).
+    dict per epoch with the :data:`~keisan.training.rundir.METRICS`: ``epoch``,
+    ``train_loss`` (mean of the epoch's mini-batch losses, taken in training mode
+    before each update), ``train_acc``, ``test_loss``, ``test_acc``, ``seconds``
+    (wall time of the epoch, evaluation included), ``lr`` and ``train_eval_loss``
+    (test-mode loss on the training sample).
     """
 
     def __init__(self, network, x_train, t_train, x_test, t_test, epochs=20,
                  mini_batch_size=100, optimizer='SGD', optimizer_param={'lr': 0.01},
-                 evaluate_sample_num_per_epoch=None, verbose=True, *, out=None, seed=None,
-                 progress=True, mode='book', resume=False, device=None, drop_last=False,
-                 eval_batch_size=None, lr_schedule=None):
-        if mode not in MODES:
-            raise ValueError("Trainer: mode must be 'book' or 'autograd', got %r" % (mode,))
+                 evaluate_sample_num_per_epoch=None, verbose=True, *, out=None,
+                 lr_schedule=None, options=TrainerOptions()):
         if len(x_train) != len(t_train) or len(x_test) != len(t_test):
             raise ValueError('Trainer: data and labels differ in length (train %d/%d, '
                              'test %d/%d)' % (len(x_train), len(t_train), len(x_test),
@@ -167,38 +185,30 @@ class Trainer:
             raise ValueError('Trainer: the training and test sets must not be empty')
         if int(epochs) != epochs or epochs < 0:
             raise ValueError('Trainer: epochs must be a non-negative int, got %r' % (epochs,))
-        if mode == 'autograd' and not hasattr(network, 'forward_loss'):
+        if options.mode == 'autograd' and not hasattr(network, 'forward_loss'):
             raise TypeError("Trainer: mode='autograd' needs a network with forward_loss(x, t) "
                             '(a keisan.models network), got %s' % type(network).__name__)
-        self.network = network
+        self.network, self.options = network, options
         self.x_train, self.t_train = x_train, t_train
         self.x_test, self.t_test = x_test, t_test
         self.epochs = int(epochs)
         self.batch_size = int(mini_batch_size)
         self.evaluate_sample_num_per_epoch = evaluate_sample_num_per_epoch
-        self.verbose, self.progress, self.mode = verbose, progress, mode
-        self.out = os.fspath(out) if out is not None else None
-        self.seed = seed
+        self.verbose = verbose
+        self.run = None if out is None else RunDirectory(out)
 
         if isinstance(optimizer, str):
-            self.optimizer = _optimizers.get(optimizer, **dict(optimizer_param or {}))
-        else:
-            self.optimizer = optimizer
-        if mode == 'autograd':
-            self.optimizer.setup(network)
+            optimizer = _optimizers.get(optimizer, **dict(optimizer_param or {}))
+        self.optimizer = optimizer
+        if options.mode == 'autograd':
+            optimizer.setup(network)
         self.lr_schedule = self._make_schedule(lr_schedule)
 
-        if device is None:
-            xp = getattr(network, 'xp', np)
-            device = 'cpu' if xp is np else 'gpu'
-        if device not in ('cpu', 'gpu'):
-            raise ValueError("Trainer: device must be 'cpu' or 'gpu', got %r" % (device,))
-        self.device = device
-        self._to_device = None
-        if device == 'gpu':
-            self._to_device = cuda.to_gpu
-        self.loader = DataLoader((x_train, t_train), self.batch_size, shuffle=True, seed=seed,
-                                 drop_last=drop_last, device=device)
+        self.device = options.device or ('cpu' if getattr(network, 'xp', np) is np else 'gpu')
+        self._to_device = cuda.to_gpu if self.device == 'gpu' else None
+        self.loader = DataLoader((x_train, t_train), self.batch_size, shuffle=True,
+                                 seed=options.seed, drop_last=options.drop_last,
+                                 device=self.device)
 
         # Evaluation samples: the first n test examples and n training examples
         # spread evenly over the training set (fixed: no RNG, so resuming is exact).
@@ -209,7 +219,7 @@ class Trainer:
         self._test_index = np.arange(n_test)
         n_train = min(n_test, self.train_size)
         self._train_index = np.arange(n_train) * self.train_size // n_train
-        self.eval_batch_size = int(eval_batch_size or max(self.batch_size, 100))
+        self.eval_batch_size = int(options.eval_batch_size or max(self.batch_size, 100))
 
         self.iter_per_epoch = len(self.loader)
         self.max_iter = self.epochs * self.iter_per_epoch
@@ -220,10 +230,6 @@ class Trainer:
         self.test_acc_list = []
         self.history = []
         self._random_state = None       # np.random state to restore when training resumes
-        if resume:
-            if self.out is None:
-                raise ValueError('Trainer: resume=True needs out= (the run directory)')
-            self.resume()
 
     def _make_schedule(self, lr_schedule):
         if lr_schedule is None or lr_schedule == 'constant':
@@ -238,17 +244,11 @@ class Trainer:
         raise ValueError("Trainer: lr_schedule must be None, 'constant', 'cosine' or a "
                          'Schedule, got %r' % (lr_schedule,))
 
-    # ----- paths ----------------------------------------------------------------------
-    @property
-    def checkpoint_path(self):
-        """``out/checkpoint.npz`` (None without ``out``)."""
-        return None if self.out is None else os.path.join(self.out, CHECKPOINT_FILE)
-
     # ----- training -------------------------------------------------------------------
     def train_step(self, x_batch, t_batch):
         """One update on a mini-batch; returns its loss (before the update) as a float."""
         net = self.network
-        if self.mode == 'autograd':
+        if self.options.mode == 'autograd':
             net.cleargrads()
             loss = net.forward_loss(x_batch, t_batch)
             loss.backward()
@@ -293,9 +293,7 @@ class Trainer:
             # (building other objects) cannot shift the dropout masks.
             np.random.set_state(self._random_state)
             self._random_state = None
-        if self.out is not None:
-            os.makedirs(self.out, exist_ok=True)
-        if self.mode == 'autograd':
+        if self.options.mode == 'autograd':
             self.network.train(True)      # Link.train: dropout/batch norm in training mode
         if self.verbose and self.current_epoch >= self.epochs and self.current_epoch:
             print('already trained for %d epochs (epochs=%d): nothing to do'
@@ -330,15 +328,15 @@ class Trainer:
         record.update(self.evaluate())
         record['seconds'] = time.perf_counter() - start
         record['lr'] = float(self.optimizer.lr)
-        record = {key: record[key] for key in HISTORY_KEYS}
+        record = {key: record[key] for key in METRICS}
         if self.lr_schedule is not None:
             self.lr_schedule.step()         # the lr of the next epoch (saved below)
         self.history.append(record)
         self.train_acc_list.append(record['train_acc'])
         self.test_acc_list.append(record['test_acc'])
         self.current_epoch = epoch
-        if self.out is not None:
-            self.save_outputs()
+        if self.run is not None:
+            self.run.save_epoch(self.checkpoint_arrays(), self.history)
         if self.verbose:
             print('epoch %d/%d: train loss %.4f acc %.4f | test loss %.4f acc %.4f | '
                   '%.2fs (%.0f img/s)' % (epoch, self.epochs, record['train_loss'],
@@ -347,151 +345,127 @@ class Trainer:
                                           seen / max(train_seconds, 1e-9)))
 
     def _progress_bar(self, epoch):
-        if not (self.progress and self.verbose):
+        if not (self.options.progress and self.verbose):
             return None
         try:
             from tqdm import tqdm
         except ImportError:
-            outputs.notice_once('tqdm', "keisan: tqdm is not installed; no progress bar "
-                                "(pip install 'keisan[train]')")
+            notice_once('tqdm', "keisan: tqdm is not installed; no progress bar "
+                        "(pip install 'keisan[train]')")
             return None
         # disable=None: tqdm turns itself off when stdout is not a terminal.
         return tqdm(total=len(self.loader), desc='epoch %d/%d' % (epoch, self.epochs),
                     unit='batch', leave=False, disable=None, dynamic_ncols=True)
 
-    # ----- files ----------------------------------------------------------------------
-    def save_outputs(self):
-        """Write model.npz, checkpoint.npz, metrics.csv/json and curves.png into ``out``."""
-        os.makedirs(self.out, exist_ok=True)
-        model = {k: cuda.as_numpy(v) for k, v in model_state(self.network).items()}
-        serializers.write_npz_atomic(os.path.join(self.out, 'model.npz'), model)
-        self.save_checkpoint()
-        outputs.write_metrics(self.out, self.history)
-        if self.history:
-            outputs.plot_curves(os.path.join(self.out, 'curves.png'), self.history)
+    # ----- checkpoints ----------------------------------------------------------------
+    def _components(self):
+        """prefix -> (state getter, state loader) of each part a checkpoint restores, in
+        order; the network comes first and checks its whole state before changing it."""
+        parts = {'model': (lambda: model_state(self.network),
+                           lambda state: load_model_state(self.network, state)),
+                 'optimizer': (self.optimizer.state_dict, self.optimizer.load_state_dict),
+                 'loader': (self.loader.get_state, self.loader.set_state)}
+        if self.lr_schedule is not None:
+            parts['schedule'] = (self.lr_schedule.state_dict, self.lr_schedule.load_state_dict)
+        return parts
 
     def checkpoint_arrays(self):
-        """Everything :meth:`resume` needs, as a flat dict of NumPy arrays.
+        """Everything :meth:`restore` needs, as a flat dict of NumPy arrays.
 
         Keys: ``model/<param>`` (parameters and batch-norm statistics),
         ``optimizer/<key>`` (``t``, ``lr``, per-parameter moments),
         ``loader/<key>`` (epoch, position, shuffling RNG), ``schedule/<key>`` (the lr
-        schedule's epoch and base lr, if any), ``random/<key>``
-        (``np.random``'s MT19937 state), ``history/<metric>`` and ``trainer/<key>``.
+        schedule's epoch and base lr, if any), ``random/<key>`` (``np.random``'s
+        MT19937 state), ``history/<metric>`` and ``trainer/<key>``.
         """
-        arrays = {'trainer/version': np.array(_CHECKPOINT_VERSION),
+        arrays = {'trainer/version': np.array(CHECKPOINT_VERSION),
                   'trainer/epoch': np.array(self.current_epoch, dtype=np.int64),
                   'trainer/iter': np.array(self.current_iter, dtype=np.int64),
                   'trainer/optimizer': np.array(type(self.optimizer).__name__),
-                  'trainer/schedule': np.array(type(self.lr_schedule).__name__
-                                               if self.lr_schedule is not None else ''),
+                  'trainer/schedule': np.array(self._schedule_name()),
                   'trainer/train_loss_list': np.array(self.train_loss_list, dtype=np.float64)}
-        for key, value in model_state(self.network).items():
-            arrays['model/' + key] = cuda.as_numpy(value)
-        for key, value in self.optimizer.state_dict().items():
-            arrays['optimizer/' + key] = cuda.as_numpy(value)
-        for key, value in self.loader.get_state().items():
-            arrays['loader/' + key] = np.asarray(value)
-        if self.lr_schedule is not None:
-            for key, value in self.lr_schedule.state_dict().items():
-                arrays['schedule/' + key] = value
-        arrays.update(outputs.encode_random_state('random/'))
-        for key in HISTORY_KEYS:
-            arrays['history/' + key] = np.array([h[key] for h in self.history],
-                                                dtype=np.float64)
+        for prefix, (state, _) in self._components().items():
+            arrays.update({prefix + '/' + key: cuda.as_numpy(value) if cuda.is_array(value)
+                           else np.asarray(value) for key, value in state().items()})
+        arrays.update(encode_state(np.random.get_state(legacy=False), 'random/'))
+        arrays.update({'history/' + key: np.array([h[key] for h in self.history],
+                                                  dtype=np.float64) for key in METRICS})
         return arrays
 
-    def save_checkpoint(self, path=None):
-        """Write :meth:`checkpoint_arrays` to ``path`` (default ``out/checkpoint.npz``)
-        atomically: a run killed while writing keeps the previous checkpoint."""
-        path = path or self.checkpoint_path
-        if path is None:
-            raise ValueError('Trainer.save_checkpoint: no path and no out directory')
-        serializers.write_npz_atomic(path, self.checkpoint_arrays())
-        return path
+    def _schedule_name(self):
+        return type(self.lr_schedule).__name__ if self.lr_schedule is not None else ''
 
     def resume(self, path=None):
-        """Restore a checkpoint so that :meth:`train` continues the interrupted run.
-
-        Restores parameters and batch-norm statistics, the optimizer's step count,
-        learning rate and moments, the lr schedule, the loader's position and shuffling RNG,
-        ``np.random``'s state (dropout) and the history, so the remaining epochs
-        reproduce an uninterrupted run bit for bit (on the CPU; cuDNN/CuPy kernels
-        and CuPy's own RNG are not covered). Build the network, data and optimizer
-        as for the original run, then ``trainer.resume(path).train()``.
-
-        Args:
-            path: a checkpoint file (default ``out/checkpoint.npz``).
-
-        Returns:
-            self.
-
-        Raises:
-            FileNotFoundError: no checkpoint at ``path``.
-            ValueError: the checkpoint does not fit (parameter shapes, optimizer,
-                data size or batch size); the message names what differs.
-        """
-        path = path or self.checkpoint_path
-        if path is None:
+        """:meth:`restore` the checkpoint file ``path`` (default ``out/checkpoint.npz``);
+        FileNotFoundError if there is none. Returns self: ``trainer.resume().train()``."""
+        if path is None and self.run is None:
             raise ValueError('Trainer.resume: no path and no out directory')
-        if not os.path.isfile(path):
-            raise FileNotFoundError('no checkpoint to resume from: %s does not exist' % path)
-        arrays = serializers.read_npz(path, 'Trainer.resume')
+        path = path or self.run.checkpoint_path
+        return self.restore(read_checkpoint(path), path)
+
+    def restore(self, arrays, source='the checkpoint'):
+        """Continue the run whose :meth:`checkpoint_arrays` these are; returns self.
+
+        Restores every part (network, optimizer, loader, schedule), ``np.random``
+        (dropout) and the history, so the remaining epochs reproduce an uninterrupted
+        run bit for bit (on the CPU; not CuPy's kernels and RNG). Build the network,
+        data and optimizer as for the original run first. A checkpoint that does not
+        fit raises ValueError('cannot resume from <source>: ...') naming what differs;
+        the version, optimizer and schedule are checked before anything changes, and
+        each part checks its own state before loading it.
+        """
         parts = {}
         for key, value in arrays.items():
             prefix, _, rest = key.partition('/')
             parts.setdefault(prefix, {})[rest] = value
+        own = parts.get('trainer', {})
         try:
-            trainer = parts.get('trainer', {})
-            if int(trainer.get('version', -1)) != _CHECKPOINT_VERSION:
-                raise ValueError('not a keisan Trainer checkpoint (version %r)'
-                                 % trainer.get('version'))
-            saved_opt = str(trainer['optimizer'])
-            if saved_opt != type(self.optimizer).__name__:
-                raise ValueError('it was written with optimizer %s, this run uses %s'
-                                 % (saved_opt, type(self.optimizer).__name__))
-            saved_schedule = str(trainer.get('schedule', ''))
-            schedule = type(self.lr_schedule).__name__ if self.lr_schedule is not None else ''
-            if saved_schedule != schedule:
-                raise ValueError('it was written with lr schedule %s, this run uses %s'
-                                 % (saved_schedule or 'none', schedule or 'none'))
-            if self.lr_schedule is not None:
-                missing = set(self.lr_schedule.state_dict()) - set(parts.get('schedule', {}))
-                if missing:
-                    raise ValueError('its lr schedule state lacks %s'
-                                     % ', '.join(sorted(missing)))
-            history = self._decode_history(parts.get('history', {}))
-            random_state = outputs.decode_random_state(arrays, 'random/')
-            # Each load checks everything before it changes anything.
-            load_model_state(self.network, parts.get('model', {}))
-            self.optimizer.load_state_dict(parts.get('optimizer', {}))
-            self.loader.set_state(parts.get('loader', {}))
-            if self.lr_schedule is not None:
-                self.lr_schedule.load_state_dict(parts.get('schedule', {}))
+            self._check_checkpoint(own, parts.get('schedule', {}))
+            history = _history_from_columns(parts.get('history', {}))
+            random_state = decode_state(arrays, 'random/', 'MT19937')
+            counters = int(own['epoch']), int(own['iter'])
+            train_loss_list = [float(v) for v in own['train_loss_list']]
+            for prefix, (_, load) in self._components().items():
+                load(parts.get(prefix, {}))
         except (KeyError, ValueError) as e:
-            raise ValueError('cannot resume from %s: %s' % (path, e)) from None
-        self.current_epoch = int(trainer['epoch'])
-        self.current_iter = int(trainer['iter'])
-        self.train_loss_list = [float(v) for v in trainer['train_loss_list']]
-        self.history = history
+            raise ValueError('cannot resume from %s: %s' % (source, e)) from None
+        self.current_epoch, self.current_iter = counters
+        self.train_loss_list, self.history = train_loss_list, history
         self.train_acc_list = [h['train_acc'] for h in history]
         self.test_acc_list = [h['test_acc'] for h in history]
         self._random_state = random_state
         np.random.set_state(random_state)
         if self.verbose:
-            print('resumed from %s after epoch %d' % (path, self.current_epoch))
+            print('resumed from %s after epoch %d' % (source, self.current_epoch))
         return self
 
-    @staticmethod
-    def _decode_history(columns):
-        lengths = {len(columns[key]) for key in HISTORY_KEYS if key in columns}
-        missing = [key for key in HISTORY_KEYS if key not in columns]
-        if missing or len(lengths) > 1:
-            raise ValueError('incomplete history (missing %s)' % ', '.join(missing))
-        n = lengths.pop() if lengths else 0
-        history = []
-        for i in range(n):
-            record = {key: float(columns[key][i]) for key in HISTORY_KEYS}
-            record['epoch'] = int(record['epoch'])
-            history.append(record)
-        return history
+    def _check_checkpoint(self, own, schedule_state):
+        if 'version' not in own:
+            raise ValueError('not a keisan Trainer checkpoint (no trainer/version)')
+        if int(own['version']) != CHECKPOINT_VERSION:
+            raise ValueError('it is a version %d checkpoint, written by another keisan; this '
+                             'one reads version %d (start the run again without resuming)'
+                             % (int(own['version']), CHECKPOINT_VERSION))
+        for what, saved, used in (
+                ('optimizer', str(own['optimizer']), type(self.optimizer).__name__),
+                ('lr schedule', str(own.get('schedule', '')), self._schedule_name())):
+            if saved != used:
+                raise ValueError('it was written with %s %s, this run uses %s'
+                                 % (what, saved or 'none', used or 'none'))
+        if self.lr_schedule is not None:     # loaded last: check it before the others load
+            missing = set(self.lr_schedule.state_dict()) - set(schedule_state)
+            if missing:
+                raise ValueError('its lr schedule state lacks %s' % ', '.join(sorted(missing)))
+
+
+def _history_from_columns(columns):
+    lengths = {len(columns[key]) for key in METRICS if key in columns}
+    missing = [key for key in METRICS if key not in columns]
+    if missing or len(lengths) > 1:
+        raise ValueError('incomplete history (missing %s)' % ', '.join(missing))
+    history = []
+    for i in range(lengths.pop() if lengths else 0):
+        record = {key: float(columns[key][i]) for key in METRICS}
+        record['epoch'] = int(record['epoch'])
+        history.append(record)
+    return history
