@@ -30,16 +30,6 @@ CLASS_NAMES = {'mnist': MNIST_CLASSES, 'fashion-mnist': FASHION_MNIST_CLASSES}
 GRADCHECK_TOLERANCE = 1e-6
 
 
-def _optimizer_names():
-    """The registry's first name of each optimizer (it also lists aliases: 'momentumsgd')."""
-    # TODO: keisan.optimizers.registry.NAMES, once the optimizers branch has added it.
-    names = {}
-    for name, cls in O.OPTIMIZERS.items():
-        names.setdefault(cls, name)
-    return tuple(names.values())
-
-
-OPTIMIZER_NAMES = _optimizer_names()
 
 
 class CLIError(Exception):
@@ -144,7 +134,7 @@ def cmd_train(args):
             trainer.restore(checkpoint, run.checkpoint_path)
         except ValueError as e:
             raise CLIError(str(e)) from None
-        lr = run.resumed_lr(checkpoint, lr)
+        lr = run.resumed_lr(trainer, lr)
     run.write_config({
         'model': args.model, 'model_args': model_args, 'dataset': args.dataset,
         'optimizer': args.optimizer, 'optimizer_params': {'lr': lr},
@@ -282,7 +272,7 @@ def build_parser():
                        'checkpoint.npz, metrics.csv/json and curves.png into --out.')
     p.add_argument('--model', choices=models, default='simple_conv')
     p.add_argument('--dataset', choices=DATASETS, default='fashion-mnist')
-    p.add_argument('--optimizer', choices=OPTIMIZER_NAMES, default='adam',
+    p.add_argument('--optimizer', choices=O.NAMES, default='adam',
                    help='update rule (default adam); adamw is Adam with its own decoupled '
                    'weight decay (weight_decay_rate 1e-5 per step), besides --weight-decay')
     p.add_argument('--lr', type=float, default=None,

@@ -10,7 +10,7 @@ from keisan.optimizers import schedules
 from keisan.optimizers.adam import Adam, AdamW
 from keisan.optimizers.adaptive import (AdaDelta, AdaGrad, RMSProp, RMSprop, RMSpropGraves,
                                         SMORMS3)
-from keisan.optimizers.hooks import GradientClipping, WeightDecay, global_norm
+from keisan.optimizers.hooks import GradientClipping, global_norm
 from keisan.optimizers.optimizer import Alias, Hyperparameter, Optimizer
 from keisan.optimizers.registry import NAMES, OPTIMIZERS, get
 from keisan.optimizers.schedules import CosineAnnealing, ExponentialDecay, StepDecay
@@ -20,4 +20,4 @@ __all__ = ['AdaDelta', 'AdaGrad', 'Adam', 'AdamW', 'Alias', 'CosineAnnealing',
            'ExponentialDecay', 'GradientClipping', 'Hyperparameter', 'Momentum',
            'MomentumSGD', 'NAMES', 'Nesterov', 'NesterovAG', 'OPTIMIZERS', 'Optimizer',
            'RMSProp', 'RMSprop', 'RMSpropGraves', 'SGD', 'SMORMS3', 'StepDecay',
-           'WeightDecay', 'get', 'global_norm', 'schedules']
+           'get', 'global_norm', 'schedules']

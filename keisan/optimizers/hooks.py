@@ -6,8 +6,10 @@ replace entries of ``grads`` by *new* arrays (the effective gradient used by
 the rule); it never writes into a gradient array, and ``Parameter.grad`` keeps
 the raw gradient. Hooks run in the order they were added::
 
-    opt.add_hook(WeightDecay(1e-4))
-    opt.add_hook(GradientClipping(5.0))     # clips the decayed gradients
+    opt.add_hook(GradientClipping(5.0))
+
+(Weight decay is not a hook: it is the loss term of a network's ``weight_decay_lambda``,
+or AdamW's decoupled rule; see docs/DESIGN.md.)
 """
 import math
 
@@ -15,26 +17,6 @@ import numpy as np
 
 from keisan import cuda
 from keisan.optimizers.optimizer import Configurable, Hyperparameter
-
-
-class WeightDecay(Configurable):
-    """L2 regularization: ``g <- g + rate * p`` for every parameter updated.
-
-    This is the gradient of ``rate/2 * sum(p**2)`` added to the loss (the book's
-    ``weight_decay_lambda``), coupled with the rule; for Adam's decoupled decay
-    use ``Adam(weight_decay_rate=...)``.
-    """
-    name = 'WeightDecay'
-    rate = Hyperparameter()
-
-    def __call__(self, optimizer, names, params, grads):
-        rate = self.rate
-        if rate == 0.0:
-            return
-        for i, (p, g) in enumerate(zip(params, grads)):
-            d = p * rate                # new array, the parameter's dtype
-            d += g
-            grads[i] = d
 
 
 class GradientClipping(Configurable):

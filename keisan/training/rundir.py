@@ -128,15 +128,16 @@ class RunDirectory:
         return network, config
 
     @staticmethod
-    def resumed_lr(checkpoint, lr):
-        """The learning rate that a run resumed from ``checkpoint`` (arrays that
-        :meth:`Trainer.restore` accepted) records, when ``lr`` was asked for.
+    def resumed_lr(trainer, lr):
+        """The learning rate that a run resumed by ``trainer`` (after :meth:`Trainer.restore`)
+        records, when ``lr`` was asked for.
 
         The checkpoint's rate wins, as the restored optimizer and schedule use it:
         with an lr schedule, the schedule's base lr; else the optimizer's lr. A note
         says so when it differs from ``lr``.
         """
-        saved = float(checkpoint.get('schedule/base_lr', checkpoint['optimizer/lr']))
+        schedule = trainer.lr_schedule
+        saved = float(schedule.base_lr if schedule is not None else trainer.optimizer.lr)
         if saved != lr:
             print("note: continuing with the checkpoint's learning rate %g (not %g)"
                   % (saved, lr))
