@@ -409,8 +409,8 @@ def test_resume_refuses_a_checkpoint_of_another_version(tmp_path):
     quiet(TwoLayerNet(10, 8, 2), split(), epochs=1, out=str(tmp_path)).train()
     path = tmp_path / 'checkpoint.npz'
     arrays = serializers.read_npz(str(path))
-    assert arrays['random/bit_generator'] == 'MT19937'
-    assert arrays['loader/rng_state/bit_generator'] == 'PCG64'
+    assert '"MT19937"' in str(arrays['random/state'])
+    assert '"PCG64"' in str(arrays['loader/rng_state'])
     arrays['trainer/version'] = np.array(1)       # before the one RNG-state encoder
     serializers.write_npz_atomic(str(path), arrays)
     with pytest.raises(ValueError, match='version 1 checkpoint.*without resuming'):

@@ -178,9 +178,9 @@ class DataLoader:
         return tuple(np.stack(field) for field in zip(*examples))
 
     def get_state(self):
-        """The loader's position as a dict of ints and a uint64 array (.npz friendly).
+        """The loader's position as a dict of ints and an encoded RNG state (.npz friendly).
 
-        Keys: 'epoch', 'position' (batches done in that epoch), 'rng_state/...'
+        Keys: 'epoch', 'position' (batches done in that epoch), 'rng_state'
         (the shuffling PCG64 state, by :func:`keisan.random_state.encode_state`), plus
         'num_samples' and 'batch_size' to detect a mismatched resume.
         """
@@ -189,7 +189,7 @@ class DataLoader:
             # The last batch is out but the generator has not finished yet:
             # report the start of the next epoch, not an empty tail.
             epoch, position, rng = epoch + 1, 0, self._next_rng
-        return {'epoch': int(epoch), 'position': int(position), **encode_state(rng, 'rng_state/'),
+        return {'epoch': int(epoch), 'position': int(position), 'rng_state': encode_state(rng),
                 'num_samples': int(len(self.dataset)), 'batch_size': int(self.batch_size)}
 
     def set_state(self, state):
@@ -204,7 +204,7 @@ class DataLoader:
         try:
             epoch, position = int(state['epoch']), int(state['position'])
             num_samples, batch_size = int(state['num_samples']), int(state['batch_size'])
-            rng = decode_state(state, 'rng_state/', 'PCG64')
+            rng = decode_state(state['rng_state'], 'PCG64')
         except KeyError as e:
             raise ValueError('DataLoader.set_state: missing key %s' % e) from None
         except ValueError as e:

@@ -9,6 +9,16 @@ import numpy as np
 from keisan.optimizers.optimizer import Alias, Hyperparameter, Optimizer
 
 
+def _step_by_root(p, g, h, buf, lr, eps):
+    """``p -= lr * g / (sqrt(h) + eps)`` in place, with ``buf`` (g's shape) as scratch:
+    the step AdaGrad and RMSprop share."""
+    np.sqrt(h, out=buf)
+    buf += eps
+    np.divide(g, buf, out=buf)
+    buf *= lr
+    p -= buf
+
+
 class AdaGrad(Optimizer):
     """AdaGrad (Duchi et al. 2011), the book's form and defaults.
 
@@ -26,11 +36,7 @@ class AdaGrad(Optimizer):
         h = state['h']
         buf = g * g
         h += buf
-        np.sqrt(h, out=buf)
-        buf += hp.eps
-        np.divide(g, buf, out=buf)
-        buf *= hp.lr
-        p -= buf
+        _step_by_root(p, g, h, buf, hp.lr, hp.eps)
 
 
 class RMSprop(Optimizer):
@@ -62,11 +68,7 @@ class RMSprop(Optimizer):
         buf *= 1.0 - hp.alpha
         h *= hp.alpha
         h += buf
-        np.sqrt(h, out=buf)
-        buf += hp.eps
-        np.divide(g, buf, out=buf)
-        buf *= hp.lr
-        p -= buf
+        _step_by_root(p, g, h, buf, hp.lr, hp.eps)
 
 
 class RMSpropGraves(Optimizer):

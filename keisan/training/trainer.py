@@ -373,9 +373,9 @@ class Trainer:
         """Everything :meth:`restore` needs, as a flat dict of NumPy arrays.
 
         Keys: ``model/<param>`` (parameters and batch-norm statistics),
-        ``optimizer/<key>`` (``t``, ``lr``, per-parameter moments),
+        ``optimizer/<key>`` (``t``, every hyperparameter, per-parameter moments),
         ``loader/<key>`` (epoch, position, shuffling RNG), ``schedule/<key>`` (the lr
-        schedule's epoch and base lr, if any), ``random/<key>`` (``np.random``'s
+        schedule's epoch and base lr, if any), ``random/state`` (``np.random``'s
         MT19937 state), ``history/<metric>`` and ``trainer/<key>``.
         """
         arrays = {'trainer/version': np.array(CHECKPOINT_VERSION),
@@ -387,7 +387,7 @@ class Trainer:
         for prefix, (state, _) in self._components().items():
             arrays.update({prefix + '/' + key: cuda.as_numpy(value) if cuda.is_array(value)
                            else np.asarray(value) for key, value in state().items()})
-        arrays.update(encode_state(np.random.get_state(legacy=False), 'random/'))
+        arrays['random/state'] = encode_state(np.random.get_state(legacy=False))
         arrays.update({'history/' + key: np.array([h[key] for h in self.history],
                                                   dtype=np.float64) for key in METRICS})
         return arrays
@@ -422,7 +422,7 @@ class Trainer:
         try:
             self._check_checkpoint(own, parts.get('schedule', {}))
             history = _history_from_columns(parts.get('history', {}))
-            random_state = decode_state(arrays, 'random/', 'MT19937')
+            random_state = decode_state(arrays['random/state'], 'MT19937')
             counters = int(own['epoch']), int(own['iter'])
             train_loss_list = [float(v) for v in own['train_loss_list']]
             for prefix, (_, load) in self._components().items():
