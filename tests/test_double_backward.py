@@ -10,6 +10,7 @@ import pytest
 
 import keisan.functions as F
 from keisan.functions.array import GetItemGrad
+from keisan.functions.convolution import Convolution2DGradW
 from keisan.gradient_check import check_double_backward
 from reference import away_from_zero, rng
 
@@ -131,6 +132,54 @@ CASES = [
 @pytest.mark.parametrize('function, make', [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_double_backward(function, make):
     check_double_backward(function, make())
+
+
+CONV_CASES = [
+    # x shape, W shape, stride, pad, bias
+    ((2, 2, 5, 4), (3, 2, 3, 2), 1, 0, True),
+    ((1, 2, 5, 5), (2, 2, 3, 3), 2, 1, False),
+    ((1, 1, 6, 5), (2, 1, 2, 3), (2, 1), (0, 1), True),
+    ((1, 2, 4, 4), (2, 2, 3, 3), 1, 3, False),       # pad >= k: the general input gradient
+]
+
+
+@pytest.mark.parametrize('x_shape, w_shape, stride, pad, bias', CONV_CASES)
+def test_convolution_2d_double_backward(x_shape, w_shape, stride, pad, bias):
+    x, W = normal(*x_shape), normal(*w_shape, seed=1)
+    if bias:
+        check_double_backward(lambda a, w, b: F.convolution_2d(a, w, b, stride, pad),
+                              (x, W, normal(w_shape[0], seed=2)))
+    else:
+        check_double_backward(lambda a, w: F.convolution_2d(a, w, None, stride, pad), (x, W))
+
+
+DECONV_CASES = [
+    # x shape, W shape, stride, pad, outsize, bias
+    ((2, 2, 3, 2), (2, 3, 3, 2), 1, 0, None, True),
+    ((1, 2, 3, 3), (2, 2, 3, 3), 2, 1, None, False),
+    ((1, 1, 2, 3), (1, 2, 3, 2), (2, 3), (1, 0), (4, 8), True),    # outsize: one more
+]
+
+
+@pytest.mark.parametrize('x_shape, w_shape, stride, pad, outsize, bias', DECONV_CASES)
+def test_deconvolution_2d_double_backward(x_shape, w_shape, stride, pad, outsize, bias):
+    x, W = normal(*x_shape), normal(*w_shape, seed=1)
+    if bias:
+        check_double_backward(
+            lambda a, w, b: F.deconvolution_2d(a, w, b, stride, pad, outsize),
+            (x, W, normal(w_shape[1], seed=2)))
+    else:
+        check_double_backward(
+            lambda a, w: F.deconvolution_2d(a, w, None, stride, pad, outsize), (x, W))
+
+
+@pytest.mark.parametrize('stride, pad', [(1, 0), (2, 1)])
+def test_convolution_weight_gradient_double_backward(stride, pad):
+    x, gy = normal(2, 2, 5, 5), normal(2, 3, 3, 3, seed=1)
+    if stride == 2:
+        gy = normal(2, 3, 3, 3, seed=1)          # (5 + 2 - 3) // 2 + 1 = 3
+    check_double_backward(lambda a, g: Convolution2DGradW((3, 2, 3, 3), stride, pad)(a, g),
+                          (x, gy))
 
 
 @pytest.mark.parametrize('index', [(slice(1, None),), np.array([0, 2, 0]),
