@@ -11,6 +11,8 @@ import pytest
 import keisan.functions as F
 from keisan.functions.array import GetItemGrad
 from keisan.functions.convolution import Convolution2DGradW
+from keisan.functions.pooling import (AveragePooling2D, AveragePooling2DGrad, MaxPooling2D,
+                                      MaxPooling2DGather, MaxPooling2DGrad)
 from keisan.gradient_check import check_double_backward
 from reference import away_from_zero, rng
 
@@ -182,8 +184,64 @@ def test_convolution_weight_gradient_double_backward(stride, pad):
                           (x, gy))
 
 
+POOL_CASES = [
+    # shape, ksize, stride, pad
+    ((2, 2, 4, 6), 2, None, 0),          # tiles: the fast path
+    ((1, 2, 5, 5), 2, None, 0),          # tiles with a row and a column left over
+    ((1, 2, 5, 4), 3, 2, 1),             # overlapping windows with padding
+    ((1, 1, 4, 5), (2, 3), (1, 2), 0),
+]
+
+
+@pytest.mark.parametrize('shape, ksize, stride, pad', POOL_CASES)
+def test_max_pooling_2d_double_backward(shape, ksize, stride, pad):
+    check_double_backward(lambda v: F.max_pooling_2d(v, ksize, stride, pad),
+                          distinct(*shape))
+
+
+def test_book_pooling_padding_may_win_double_backward():
+    """layers.Pooling's function pads with zeros that can be the max of a window."""
+    x = distinct(1, 1, 3, 3) - 1.0                    # all negative: padding wins at edges
+    check_double_backward(lambda v: MaxPooling2D(2, 1, 1, pad_value=0)(v), x)
+
+
+@pytest.mark.parametrize('shape, ksize, stride, pad', POOL_CASES)
+def test_average_pooling_2d_double_backward(shape, ksize, stride, pad):
+    check_double_backward(lambda v: F.average_pooling_2d(v, ksize, stride, pad),
+                          normal(*shape))
+
+
+# ----- the Functions that backward_graph builds, checked as Functions of their own -----
+@pytest.mark.parametrize('shape, ksize, stride, pad', POOL_CASES)
+def test_max_pooling_gradient_routing_and_gather(shape, ksize, stride, pad):
+    pool = MaxPooling2D(ksize, stride, pad)
+    y = pool(distinct(*shape))
+    check_double_backward(lambda g: MaxPooling2DGrad(pool)(g), normal(*y.shape, seed=1))
+    check_double_backward(lambda v: MaxPooling2DGather(pool)(v), normal(*shape, seed=2))
+
+
+@pytest.mark.parametrize('shape, ksize, stride, pad', POOL_CASES)
+def test_average_pooling_gradient(shape, ksize, stride, pad):
+    pool = AveragePooling2D(ksize, stride, pad)
+    y = pool(normal(*shape))
+    check_double_backward(lambda g: AveragePooling2DGrad(pool)(g), normal(*y.shape, seed=1))
+
+
 @pytest.mark.parametrize('index', [(slice(1, None),), np.array([0, 2, 0]),
                                    np.array([True, False, True])], ids=str)
 def test_get_item_gradient(index):
     check_double_backward(lambda g: GetItemGrad(index, (3, 2))(g),
                           normal(*np.zeros((3, 2))[index].shape))
+
+
+def test_a_small_convnet_end_to_end():
+    """SimpleConvNet's chain (convolution, ReLU, the book's pooling, linear, softmax cross
+    entropy): what a gradient penalty differentiates twice."""
+    def net(x, W1, b1, W2, b2, W3, b3, t):
+        h = F.relu(F.convolution_2d(x, W1, b1, pad=1))
+        h = MaxPooling2D(2, 2, 0, pad_value=0)(h)
+        h = F.relu(F.linear(h, W2, b2))
+        return F.softmax_cross_entropy(F.linear(h, W3, b3), t)
+    check_double_backward(net, (normal(2, 1, 4, 4), normal(2, 1, 3, 3, seed=1),
+                                normal(2, seed=2), normal(8, 5, seed=3), normal(5, seed=4),
+                                normal(5, 3, seed=5), normal(3, seed=6), np.array([0, 2])))
