@@ -5,10 +5,15 @@ function (first derivatives), then the graph it builds against central differenc
 those first derivatives (second derivatives, and linearity in the output gradient).
 Inputs stay away from kinks (relu at 0, ties of max) by more than the difference step.
 """
+import inspect
+
 import numpy as np
 import pytest
 
+import keisan as ks
 import keisan.functions as F
+from keisan.functions import (activation, array, convolution, linalg, loss, math, noise,
+                              normalization, pooling)
 from keisan.functions.array import GetItemGrad
 from keisan.functions.convolution import Convolution2DGradW
 from keisan.functions.pooling import (AveragePooling2D, AveragePooling2DGrad, MaxPooling2D,
@@ -245,3 +250,14 @@ def test_a_small_convnet_end_to_end():
     check_double_backward(net, (normal(2, 1, 4, 4), normal(2, 1, 3, 3, seed=1),
                                 normal(2, seed=2), normal(8, 5, seed=3), normal(5, seed=4),
                                 normal(5, 3, seed=5), normal(3, seed=6), np.array([0, 2])))
+
+
+def test_every_function_of_keisan_functions_has_a_backward_graph():
+    modules = (activation, array, convolution, linalg, loss, math, noise, normalization,
+               pooling)
+    functions = {cls for module in modules for _, cls in inspect.getmembers(module)
+                 if inspect.isclass(cls) and issubclass(cls, ks.Function)
+                 and cls.forward is not ks.Function.forward}
+    assert len(functions) >= 45
+    assert [cls.__name__ for cls in functions
+            if cls.backward_graph is ks.Function.backward_graph] == []
