@@ -365,3 +365,32 @@ def test_grad_of_an_output_with_respect_to_itself_is_the_seed():
     y = x * 2
     gy, gx = ks.grad(y, [y, x])
     assert np.allclose(gy, 1.0) and np.allclose(gx, 2.0)
+
+
+class SinCos(ks.Function):
+    """Two outputs, sin(x) and cos(x)."""
+
+    def forward(self, x):
+        self.x = x
+        return np.sin(x), np.cos(x)
+
+    def backward(self, gs, gc):
+        return gs * np.cos(self.x) - gc * np.sin(self.x)
+
+    def backward_graph(self, gs, gc):
+        x, = self.inputs
+        return gs * F.cos(x) - gc * F.sin(x)
+
+
+@pytest.mark.parametrize('create_graph', [False, True])
+def test_an_unused_output_of_a_two_output_function_gets_zeros(create_graph):
+    xd = np.array([0.3, 1.1])
+    x = var(xd)
+    s = SinCos()(x)[0]                           # cos(x) is dropped at once
+    g, = ks.grad(F.sum(s * s), x, create_graph=create_graph)
+    assert np.allclose(getattr(g, 'data', g), 2 * np.sin(xd) * np.cos(xd))
+    s, c = SinCos()(x)
+    g, = ks.grad([F.sum(s), F.sum(c)], x, create_graph=create_graph)
+    assert np.allclose(getattr(g, 'data', g), np.cos(xd) - np.sin(xd))
+    if create_graph:
+        assert np.allclose(ks.grad(F.sum(g), x)[0], -np.sin(xd) - np.cos(xd))
