@@ -39,6 +39,23 @@ def conv_ref(x, W, b, stride, pad):
     return y
 
 
+def deconv_ref(x, W, b, stride, pad, outsize=None):
+    """Each input pixel adds its filter-weighted window to the output (then cropped)."""
+    n, c, h, w = x.shape
+    _, f, kh, kw = W.shape
+    (sy, sx), (py, px) = _hw(stride), _hw(pad)
+    oh, ow = outsize or (sy * (h - 1) + kh - 2 * py, sx * (w - 1) + kw - 2 * px)
+    y = np.zeros((n, f, oh + 2 * py + sy, ow + 2 * px + sx))
+    for i_n in range(n):
+        for i_c in range(c):
+            for i in range(h):
+                for j in range(w):
+                    y[i_n, :, i * sy:i * sy + kh, j * sx:j * sx + kw] += \
+                        x[i_n, i_c, i, j] * W[i_c]
+    y = y[:, :, py:py + oh, px:px + ow]
+    return y + (0 if b is None else b[None, :, None, None])
+
+
 def pool_ref(x, k, stride, pad, kind):
     n, c, h, w = x.shape
     kh, kw = _hw(k)

@@ -2,10 +2,12 @@
 import numpy as np
 import pytest
 
+import keisan as ks
 import keisan.functions as F
+from keisan.functions.convolution import Convolution2DGradW
 from keisan.gradient_check import check_backward
 from keisan.kernels import col2im, conv_output_size, im2col
-from reference import conv_ref, im2col_ref, rng
+from reference import conv_ref, deconv_ref, im2col_ref, rng
 
 
 CONV_CASES = [
@@ -88,6 +90,101 @@ def test_convolution_2d_bad_stride_pad():
         F.convolution_2d(np.ones((1, 1, 4, 4)), np.ones((1, 1, 2, 2)), pad=-1)
 
 
+
+
+# ----- deconvolution_2d: the transposed convolution -----------------------------------
+DECONV_CASES = [
+    # x shape, W shape, stride, pad, outsize, bias
+    ((2, 3, 3, 4), (3, 2, 3, 3), 1, 0, None, True),
+    ((1, 2, 3, 3), (2, 3, 3, 2), 2, 1, None, False),
+    ((2, 1, 4, 3), (1, 2, 2, 3), (2, 3), (0, 1), None, True),
+    ((1, 2, 3, 3), (2, 1, 3, 3), 2, 1, (6, 6), True),      # outsize one more than minimal
+    ((1, 1, 2, 2), (1, 1, 2, 2), 3, 0, (6, 5), False),     # stride > kernel: gaps
+    ((1, 2, 5, 5), (2, 2, 3, 3), 1, 3, None, False),       # pad >= kernel
+]
+
+
+@pytest.mark.parametrize('x_shape, w_shape, stride, pad, outsize, bias', DECONV_CASES)
+def test_deconvolution_2d(x_shape, w_shape, stride, pad, outsize, bias):
+    r = rng(40)
+    x, W = r.standard_normal(x_shape), r.standard_normal(w_shape)
+    b = r.standard_normal(w_shape[1]) if bias else None
+    y = F.deconvolution_2d(x, W, b, stride, pad, outsize)
+    ref = deconv_ref(x, W, b, stride, pad, outsize)
+    assert y.shape == ref.shape
+    np.testing.assert_allclose(y.data, ref, rtol=1e-12, atol=1e-12)
+    if bias:
+        check_backward(lambda a, w, c: F.deconvolution_2d(a, w, c, stride, pad, outsize),
+                       (x, W, b))
+    else:
+        check_backward(lambda a, w: F.deconvolution_2d(a, w, None, stride, pad, outsize),
+                       (x, W))
+
+
+@pytest.mark.parametrize('x_shape, w_shape, stride, pad', [c[:4] for c in CONV_CASES])
+def test_deconvolution_2d_is_the_input_gradient_of_convolution_2d(x_shape, w_shape, stride,
+                                                                   pad):
+    r = rng(41)
+    x, W = ks.Variable(r.standard_normal(x_shape)), r.standard_normal(w_shape)
+    y = F.convolution_2d(x, W, stride=stride, pad=pad)
+    gy = r.standard_normal(y.shape)
+    y.grad = gy
+    y.backward()
+    gx = F.deconvolution_2d(gy, W, stride=stride, pad=pad, outsize=x_shape[2:])
+    np.testing.assert_allclose(gx.data, x.grad, rtol=1e-12, atol=1e-12)
+
+
+def test_convolution_weight_gradient_function():
+    r = rng(42)
+    x, W = ks.Variable(r.standard_normal((2, 3, 6, 5))), ks.Variable(
+        r.standard_normal((4, 3, 3, 2)))
+    y = F.convolution_2d(x, W, stride=2, pad=1)
+    gy = r.standard_normal(y.shape)
+    y.grad = gy
+    y.backward()
+    gw = Convolution2DGradW(W.shape, 2, 1)(x.data, gy)
+    np.testing.assert_allclose(gw.data, W.grad, rtol=1e-12, atol=1e-12)
+    check_backward(lambda a, g: Convolution2DGradW(W.shape, 2, 1)(a, g), (x.data, gy))
+
+
+def test_deconvolution_2d_float32_stays_float32():
+    x = np.ones((1, 2, 3, 3), np.float32)
+    W, b = np.ones((2, 3, 2, 2), np.float32), np.ones(3, np.float32)
+    assert F.deconvolution_2d(x, W, b, stride=2).dtype == np.float32
+    assert F.deconvolution_2d(x, W, b).dtype == np.float32
+
+
+@pytest.mark.parametrize('x_shape, w_shape, kw, fragment', [
+    ((1, 2, 3), (2, 3, 3, 3), {}, 'x must be (N, C, H, W)'),
+    ((1, 2, 3, 3), (3, 2, 3, 3), {}, 'has 2 channels but W of shape (3, 2, 3, 3) expects 3'),
+    ((1, 2, 3, 3), (2, 3, 3, 3), {'b': np.zeros(2)}, 'b of shape (2,)'),
+    ((1, 2, 3, 3), (2, 3, 3, 3), {'stride': 2, 'outsize': (9, 7)}, 'output size (9, 7)'),
+    ((1, 2, 3, 3), (2, 3, 3, 3), {'stride': 0}, 'stride must be >= 1'),
+    ((1, 2, 1, 1), (2, 3, 2, 2), {'pad': 1}, 'output size (0, 0)'),
+])
+def test_deconvolution_2d_errors_name_it(x_shape, w_shape, kw, fragment):
+    with pytest.raises(ValueError) as e:
+        F.deconvolution_2d(np.ones(x_shape), np.ones(w_shape), **kw)
+    assert str(e.value).startswith('deconvolution_2d: ') and fragment in str(e.value)
+
+
+def test_deconvolution_2d_in_several_column_blocks_is_gradient_checked(monkeypatch):
+    """Deconvolution's and the weight gradient's GEMMs over blocked columns."""
+    import sys
+    from keisan.kernels import threads
+    windows_module = sys.modules['keisan.kernels.windows']
+    r = rng(43)
+    x, W, b = r.standard_normal((3, 2, 3, 4)), r.standard_normal((2, 3, 3, 3)), \
+        r.standard_normal(3)
+    whole = F.deconvolution_2d(x, W, b, 2, 1).data
+    monkeypatch.setattr(threads, 'blas_threads', lambda: 1)
+    monkeypatch.setattr(windows_module, 'WHOLE_COLUMNS_MAX_BYTES', 0)
+    monkeypatch.setattr(windows_module, 'COLUMN_BLOCK_BYTES', 1)      # one image per block
+    np.testing.assert_allclose(F.deconvolution_2d(x, W, b, 2, 1).data, whole,
+                               rtol=1e-12, atol=1e-12)
+    check_backward(lambda a, w, c: F.deconvolution_2d(a, w, c, 2, 1), (x, W, b))
+    check_backward(lambda a, g: Convolution2DGradW((4, 2, 3, 3), 2, 1)(a, g),
+                   (r.standard_normal((3, 2, 5, 5)), r.standard_normal((3, 4, 3, 3))))
 
 
 IM2COL_CASES = [

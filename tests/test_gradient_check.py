@@ -6,7 +6,7 @@ import pytest
 
 import keisan as ks
 import keisan.functions as F
-from keisan.gradient_check import check_backward, numerical_gradient
+from keisan.gradient_check import check_backward, check_double_backward, numerical_gradient
 
 
 def rng(seed=0):
@@ -263,3 +263,72 @@ def test_dropout_without_state_reset_would_differ():
     a = F.dropout(x, 0.5).data
     b = F.dropout(x, 0.5).data
     assert not np.array_equal(a, b)
+
+
+# ----- check_double_backward ----------------------------------------------------------
+class Cube(ks.Function):
+    """y = x ** 3; ``mistake`` selects a wrong backward_graph."""
+
+    def __init__(self, mistake=None):
+        self.mistake = mistake
+
+    def forward(self, x):
+        self.x = x
+        return x ** 3
+
+    def backward(self, gy):
+        return 3 * self.x ** 2 * gy
+
+    def backward_graph(self, gy):
+        x, = self.inputs
+        if self.mistake == 'value':                 # wrong first derivative
+            return 2 * x ** 2 * gy
+        if self.mistake == 'saved array':           # right value, x read as a constant
+            return 3 * self.x ** 2 * gy
+        if self.mistake == 'gy as a constant':      # right value, gy cut from the graph
+            return 3 * x ** 2 * ks.Variable(gy.data, requires_grad=False)
+        return 3 * x ** 2 * gy
+
+
+def test_check_double_backward_passes_for_a_correct_function():
+    x = rng(20).standard_normal((2, 3))
+    check_double_backward(lambda v: Cube()(v), x)
+    check_double_backward(lambda v: Cube()(v), x, grad_outputs=np.ones((2, 3)),
+                          grad_grad_inputs=[rng(21).standard_normal((2, 3))])
+
+
+@pytest.mark.parametrize('mistake, message', [
+    ('value', 'first derivative of input 0'),
+    ('saved array', 'second derivative of input 0'),
+    ('gy as a constant', 'second derivative of grad_output 0'),
+])
+def test_check_double_backward_catches_each_kind_of_mistake(mistake, message):
+    x = rng(22).uniform(0.5, 1.5, (2, 3))
+    with pytest.raises(AssertionError, match='check_double_backward: ' + message):
+        check_double_backward(lambda v: Cube(mistake)(v), x)
+    check_backward(lambda v: Cube(mistake)(v), x)       # first order cannot see it
+
+
+def test_check_double_backward_of_a_function_without_backward_graph_names_it():
+    with pytest.raises(NotImplementedError, match='square has no backward_graph'):
+        check_double_backward(lambda v: Square()(v), np.ones(3))
+
+
+def test_check_double_backward_integer_inputs_and_no_grads():
+    x, t = rng(23).standard_normal((4, 3)), np.array([0, 2, 1, 1])
+    check_double_backward(F.softmax_cross_entropy, (x, t))
+    a, b = rng(24).standard_normal(3), rng(25).standard_normal(3)
+    check_double_backward(lambda u, v: u * Cube('value')(v), (a, b), no_grads=[False, True])
+    with pytest.raises(ValueError, match='check_double_backward: no_grads'):
+        check_double_backward(F.mul, (a, b), no_grads=[True])
+
+
+def test_check_double_backward_reuses_the_random_state_for_dropout():
+    masks = []
+
+    def f(v):
+        y = F.dropout(v, 0.5)
+        masks.append(y.data != 0)
+        return y * v
+    check_double_backward(f, rng(26).standard_normal((3, 4)))
+    assert len(masks) > 2 * 12 and all(np.array_equal(m, masks[0]) for m in masks)

@@ -15,6 +15,18 @@ Calling an *instance* on Variables, arrays or scalars runs ``forward`` and, when
 outputs to this Function so that ``Variable.backward`` can walk back through it.
 The book's layers call ``forward``/``backward`` directly on arrays, so both APIs
 run the very same code.
+
+For higher-order gradients a Function also writes ``backward_graph``, the same
+gradient on **Variables**, built from keisan's functions so that it is recorded
+and can be differentiated again. It reads the inputs as Variables (``self.inputs``;
+never an output, which may be gone) and uses saved arrays only as constants:
+
+    def backward_graph(self, gy):     # in the class above
+        x, = self.inputs
+        return 2 * x * gy
+
+The engine calls it only under ``backward(create_graph=True)`` or
+``ks.grad(..., create_graph=True)``; first-order backward never does.
 """
 import weakref
 
@@ -93,6 +105,13 @@ class Function:
     def backward(self, *gys):
         """Return the gradient w.r.t. each input (an array or None), given output gradients."""
         raise NotImplementedError('%s has no backward' % type(self).__name__)
+
+    def backward_graph(self, *gys):
+        """``backward`` on Variables: given the output gradients as Variables, return one
+        Variable (or None) per input, computed with keisan's functions on ``self.inputs``
+        so that the result is itself differentiable. Used only with ``create_graph=True``."""
+        raise NotImplementedError('%s has no backward_graph: create_graph=True cannot '
+                                  'differentiate through it' % self.label)
 
     def output_grads(self):
         """Gradients of the outputs; zeros for an output nobody differentiated."""

@@ -4,7 +4,7 @@ import heapq
 import numpy as np
 
 from keisan import cuda
-from keisan.config import config
+from keisan.config import config, using_config
 
 
 class Variable:
@@ -89,7 +89,7 @@ class Variable:
         """Forget the accumulated gradient."""
         self.grad = None
 
-    def backward(self, retain_grad=False):
+    def backward(self, retain_grad=False, create_graph=False):
         """Compute gradients of this variable with respect to every graph leaf.
 
         The graph is walked in reverse topological order (largest generation
@@ -98,10 +98,26 @@ class Variable:
         calls (call ``cleargrad`` or ``Link.cleargrads`` between steps);
         gradients of intermediate variables are recomputed by every call and freed
         afterwards unless ``retain_grad=True``. If ``grad`` is None it is seeded
-        with ones of this variable's shape.
+        with ones of this variable's shape (an array, in both modes).
+
+        ``create_graph=False`` (the default): each Function's ``backward`` runs on
+        raw arrays and ``.grad`` is a raw array, as the book's API and the
+        optimizers expect. Nothing is recorded, so this is the fast path.
+
+        ``create_graph=True``: each Function's ``backward_graph`` builds the gradient
+        from keisan's own functions, so ``.grad`` is a *Variable* recorded in the
+        graph and can be differentiated again (``x.grad.backward()``, ``ks.grad``):
+        second and higher derivatives. A leaf that already holds an array gradient
+        adds the new Variable to it (the old array entering as a constant). Call
+        ``cleargrad``/``cleargrads`` before an optimizer step: optimizers read arrays.
+        Such a ``.grad`` refers to a graph that refers back to its leaf, a reference
+        cycle until ``cleargrad`` (``ks.grad`` stores nothing and makes none).
+        A Function without ``backward_graph`` raises NotImplementedError naming it.
         """
         if self.data is None:
             raise RuntimeError('Variable.backward: variable has no data')
+        if create_graph:        # the one branch: the array loop below stays as it was
+            return _backward_creating_graph(self, retain_grad)
         if self.grad is None:
             self.grad = self.xp.ones_like(self.data)
         if self.creator is None:
@@ -183,6 +199,226 @@ def _sum(a, b):
     them, hence the same check on what ``backward`` returns)."""
     s = a + b
     return np.asarray(s) if isinstance(s, np.generic) else s
+
+
+def grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=None,
+         allow_unused=True):
+    """Gradients of ``outputs`` with respect to ``inputs``, returned without touching ``.grad``.
+
+    Args:
+        outputs: a Variable or a sequence of Variables (any shapes).
+        inputs: a Variable or a sequence of Variables, leaves or intermediate ones.
+        grad_outputs: one gradient per output (array, Variable or None for ones of the
+            output's shape), or None for all ones; the result is
+            d sum_i(outputs[i] * grad_outputs[i]) / d inputs.
+        create_graph: False: arrays, from each Function's ``backward``; True:
+            Variables built by each Function's ``backward_graph``, recorded in the
+            graph so that they can be differentiated again.
+        retain_graph: keisan frees a graph by reference counting, when nobody holds
+            its outputs, and a walk frees nothing, so None or True keep the graph as
+            long as you hold ``outputs`` (you may call ``grad`` or ``backward`` on it
+            again). False cuts it after this walk (``unchain`` on every output): its
+            memory goes as soon as nothing else refers to it; a graph built with
+            ``create_graph=True`` still refers to the parts it needs.
+        allow_unused: an input that the outputs do not depend on (or that does not
+            require a gradient) gets None; with False it raises ValueError naming it.
+    Returns:
+        a list with one gradient (or None) per input, each of its input's shape.
+
+    Only the Functions on a path from an input to an output are walked, and each
+    computes only the gradients of inputs on such a path.
+    """
+    outputs = _as_variables(outputs, 'outputs')
+    inputs = _as_variables(inputs, 'inputs')
+    seeds = _seeds(outputs, grad_outputs, create_graph)
+    # create_graph records the gradients even under no_grad(): that is what it asks for.
+    with using_config('enable_backprop', create_graph or config.enable_backprop):
+        found = _walk(outputs, seeds, create_graph, targets=inputs)
+    result, handed = [], set()
+    for i, x in enumerate(inputs):
+        entry = found.get(id(x))
+        if entry is None:
+            if not allow_unused:
+                raise ValueError('grad: input %d (%s) %s; pass allow_unused=True to get None'
+                                 % (i, _describe(x), 'does not reach the outputs'
+                                    if x.requires_grad else 'has requires_grad=False'))
+            result.append(None)
+            continue
+        gx = entry[1]
+        if not create_graph:
+            # The caller owns each array, as a leaf owns its .grad (see backward).
+            if not gx.flags.writeable or id(gx) in handed:
+                gx = gx.copy()
+            handed.add(id(gx))
+        result.append(gx)
+    if retain_graph is False:
+        for y in outputs:
+            y.unchain()
+    return result
+
+
+def _backward_creating_graph(root, retain_grad):
+    """``root.backward(create_graph=True)``: the walk on Variables; leaves accumulate."""
+    if root.grad is None:
+        root.grad = root.xp.ones_like(root.data)
+    if root.creator is None:
+        return
+    seed = root.grad if isinstance(root.grad, Variable) else Variable(root.grad,
+                                                                      requires_grad=False)
+    with using_config('enable_backprop', True):
+        leaves = _walk([root], [seed], True, retain_grad=retain_grad)
+        for x, gx in leaves.values():
+            # An array already there becomes a constant term of the sum.
+            x.grad = gx if x.grad is None else _sum(x.grad, gx)
+
+
+def _walk(outputs, seeds, create_graph, targets=None, retain_grad=False):
+    """The graph walk of ``grad`` and ``backward(create_graph=True)``.
+
+    Functions run once each, largest generation first (as in ``backward``), calling
+    ``backward`` on arrays or, with ``create_graph``, ``backward_graph`` on Variables.
+    Gradients are kept in a dict by variable, so no ``.grad`` is read or written
+    (but intermediate ones with ``retain_grad``). With ``targets`` only the Functions
+    on a path from a target to an output run, their ``needs_input_grad`` narrowed to
+    the inputs on such paths for the call.
+
+    Returns {id(v): [v, gradient]} for the leaves reached (targets None) or for the
+    targets reached.
+    """
+    grads = {}          # id(variable) -> [variable, gradient summed so far in this walk]
+    for y, gy in zip(outputs, seeds):
+        _accumulate(grads, y, gy)
+    target_ids = set() if targets is None else {id(x) for x in targets}
+    wanted = None if targets is None else _functions_toward(outputs, target_ids)
+    root_ids = {id(y) for y in outputs}
+    heap, seen = [], set()
+
+    def push(f):
+        if f not in seen and (wanted is None or f in wanted):
+            seen.add(f)
+            heapq.heappush(heap, (-f.generation, len(seen), f))
+
+    for y in outputs:
+        if y.creator is not None:
+            push(y.creator)
+    while heap:
+        f = heapq.heappop(heap)[2]
+        gys = [_output_grad(f, i, grads, create_graph) for i in range(len(f.outputs))]
+        take = [x.requires_grad and (wanted is None or id(x) in target_ids
+                                     or x.creator in wanted) for x in f.inputs]
+        gxs = _input_grads(f, gys, create_graph, None if wanted is None else take)
+        for i, (x, gx, t) in enumerate(zip(f.inputs, gxs, take)):
+            if gx is None or not t:
+                continue
+            if isinstance(gx, np.generic):
+                gx = np.asarray(gx)
+            if gx.shape != x.data.shape:
+                raise RuntimeError('%s returned a gradient of shape %s for input %d of '
+                                   'shape %s' % (type(f).__name__, gx.shape, i, x.data.shape))
+            _accumulate(grads, x, gx)
+            if x.creator is not None:
+                push(x.creator)
+        for ref in f.outputs:           # their gradients are used up
+            y = ref()
+            if y is not None and id(y) not in target_ids:
+                entry = grads.pop(id(y), None)
+                if retain_grad and entry is not None and id(y) not in root_ids:
+                    y.grad = entry[1]
+    return grads
+
+
+def _input_grads(f, gys, create_graph, narrowed=None):
+    """The tuple of ``f``'s input gradients, from ``backward`` or ``backward_graph``;
+    ``narrowed``: bools that restrict ``needs_input_grad`` for this call."""
+    need = f.needs_input_grad
+    if narrowed is not None:
+        f.needs_input_grad = tuple(n and t for n, t in zip(need, narrowed))
+    try:
+        gxs = f.backward_graph(*gys) if create_graph else f.backward(*gys)
+    finally:
+        f.needs_input_grad = need
+    if not isinstance(gxs, tuple):
+        gxs = (gxs,)
+    if len(gxs) != len(f.inputs):
+        raise RuntimeError('%s.%s returned %d gradients for %d inputs'
+                           % (type(f).__name__, 'backward_graph' if create_graph
+                              else 'backward', len(gxs), len(f.inputs)))
+    return gxs
+
+
+def _functions_toward(outputs, target_ids):
+    """The Functions behind ``outputs`` that have a target among the inputs of their
+    subgraph: the only ones ``grad`` needs to run."""
+    found, stack = set(), [y.creator for y in outputs if y.creator is not None]
+    while stack:                        # a loop, not a recursion: graphs can be deep
+        f = stack.pop()
+        if f not in found:
+            found.add(f)
+            stack.extend(x.creator for x in f.inputs if x.creator is not None)
+    wanted = set()
+    # An input's creator has a smaller generation than the Function it feeds.
+    for f in sorted(found, key=lambda f: f.generation):
+        if any(id(x) in target_ids or x.creator in wanted for x in f.inputs):
+            wanted.add(f)
+    return wanted
+
+
+def _output_grad(f, i, grads, create_graph):
+    """Gradient of ``f``'s output ``i`` in this walk; zeros for one nobody differentiated."""
+    y = f.outputs[i]()
+    entry = None if y is None else grads.get(id(y))
+    if entry is not None:
+        return entry[1]
+    shape, dtype = f._output_meta[i] if hasattr(f, '_output_meta') else (y.shape, y.dtype)
+    zeros = cuda.get_array_module(f.inputs[0].data).zeros(shape, dtype)
+    return Variable(zeros, requires_grad=False) if create_graph else zeros
+
+
+def _accumulate(grads, x, gx):
+    entry = grads.get(id(x))
+    if entry is None:
+        grads[id(x)] = [x, gx]
+    else:
+        entry[1] = _sum(entry[1], gx)
+
+
+def _seeds(outputs, grad_outputs, create_graph):
+    """One initial gradient per output: ones where none is given; Variables (constants
+    for arrays) with ``create_graph``, else arrays."""
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif isinstance(grad_outputs, Variable) or cuda.is_array(grad_outputs):
+        grad_outputs = [grad_outputs]
+    if len(grad_outputs) != len(outputs):
+        raise ValueError('grad: %d grad_outputs for %d outputs'
+                         % (len(grad_outputs), len(outputs)))
+    seeds = []
+    for i, (y, gy) in enumerate(zip(outputs, grad_outputs)):
+        if gy is None:
+            gy = y.xp.ones_like(y.data)
+        elif not isinstance(gy, Variable):
+            gy = as_array(gy, y.dtype, where='grad')
+        if gy.shape != y.shape:
+            raise ValueError('grad: grad_outputs[%d] of shape %s does not match output %d '
+                             'of shape %s' % (i, gy.shape, i, y.shape))
+        if create_graph:
+            seeds.append(gy if isinstance(gy, Variable) else Variable(gy, requires_grad=False))
+        else:
+            seeds.append(gy.data if isinstance(gy, Variable) else gy)
+    return seeds
+
+
+def _as_variables(vs, where):
+    vs = [vs] if isinstance(vs, Variable) else list(vs)
+    for i, v in enumerate(vs):
+        if not isinstance(v, Variable):
+            raise TypeError('grad: %s[%d] must be a Variable, got %s'
+                            % (where, i, type(v).__name__))
+    return vs
+
+
+def _describe(x):
+    return '%sshape %s' % ('%r, ' % x.name if x.name else '', x.shape)
 
 
 class Parameter(Variable):

@@ -11,7 +11,8 @@ from keisan.functions.array import (BroadcastTo, Concat, GetItem, Mean, Reshape,
                                     SumTo, Transpose, broadcast_to, concat, expand_dims,
                                     flatten, get_item, mean, reshape, squeeze, stack, sum,
                                     sum_to, transpose)
-from keisan.functions.convolution import Convolution2D, convolution_2d
+from keisan.functions.convolution import (Convolution2D, Deconvolution2D, convolution_2d,
+                                         deconvolution_2d)
 from keisan.functions.evaluation import accuracy
 from keisan.functions.linalg import Linear, MatMul, linear, matmul
 from keisan.functions.loss import (MeanSquaredError, SigmoidCrossEntropy,

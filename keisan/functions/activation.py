@@ -16,6 +16,9 @@ class Identity(Function):
     def backward(self, gy):
         return gy
 
+    def backward_graph(self, gy):
+        return gy
+
 
 class Sigmoid(Function):
     """y = 1 / (1 + exp(-x)); gradient y * (1 - y)."""
@@ -28,6 +31,10 @@ class Sigmoid(Function):
         y = self.y
         return gy * (1 - y) * y
 
+    def backward_graph(self, gy):
+        y = sigmoid(self.inputs[0])
+        return gy * (1 - y) * y
+
 
 class ReLU(Function):
     """y = max(x, 0); the gradient passes where y > 0."""
@@ -38,6 +45,9 @@ class ReLU(Function):
         return self.y
 
     def backward(self, gy):
+        return gy * (self.y > 0)
+
+    def backward_graph(self, gy):     # the mask is a constant: 0 almost everywhere
         return gy * (self.y > 0)
 
 
@@ -57,6 +67,10 @@ class LeakyReLU(Function):
     def backward(self, gy):
         return get_array_module(gy).where(self.positive, gy, gy * gy.dtype.type(self.alpha))
 
+    def backward_graph(self, gy):     # the slope is a constant: 1 or alpha
+        xp = get_array_module(self.positive)
+        return gy * xp.where(self.positive, 1, self.alpha).astype(gy.dtype)
+
 
 class Softmax(Function):
     """y = exp(x) / sum(exp(x)) along axis; gradient y * (gy - sum(y * gy))."""
@@ -73,6 +87,11 @@ class Softmax(Function):
         gx -= self.y * gx.sum(axis=self.axis, keepdims=True)
         return gx
 
+    def backward_graph(self, gy):
+        y = softmax(self.inputs[0], self.axis)
+        gx = y * gy
+        return gx - y * gx.sum(axis=self.axis, keepdims=True)
+
 
 class LogSoftmax(Function):
     """y = x - logsumexp(x) along axis; gradient gy - softmax(x) * sum(gy)."""
@@ -87,6 +106,9 @@ class LogSoftmax(Function):
     def backward(self, gy):
         xp = get_array_module(gy)
         return gy - xp.exp(self.y) * gy.sum(axis=self.axis, keepdims=True)
+
+    def backward_graph(self, gy):
+        return gy - softmax(self.inputs[0], self.axis) * gy.sum(axis=self.axis, keepdims=True)
 
 
 def identity(x):

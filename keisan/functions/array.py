@@ -48,6 +48,9 @@ class Reshape(Function):
     def backward(self, gy):
         return gy.reshape(self.in_shape)
 
+    def backward_graph(self, gy):
+        return reshape(gy, self.in_shape)
+
 
 class Transpose(Function):
     """y = x.transpose(axes); the gradient is permuted back (inverse permutation)."""
@@ -69,6 +72,9 @@ class Transpose(Function):
     def backward(self, gy):
         return gy.transpose(np.argsort(self.axes))
 
+    def backward_graph(self, gy):
+        return transpose(gy, np.argsort(self.axes))
+
 
 class BroadcastTo(Function):
     """y = x broadcast to shape; the gradient is summed over the broadcast axes."""
@@ -87,6 +93,9 @@ class BroadcastTo(Function):
     def backward(self, gy):
         return sum_to_kernel(gy, self.in_shape)
 
+    def backward_graph(self, gy):
+        return sum_to(gy, self.in_shape)
+
 
 class SumTo(Function):
     """y = x summed down to shape; the gradient is broadcast back (adjoint of BroadcastTo)."""
@@ -101,9 +110,13 @@ class SumTo(Function):
     def backward(self, gy):
         return get_array_module(gy).broadcast_to(gy, self.in_shape)
 
+    def backward_graph(self, gy):
+        return broadcast_to(gy, self.in_shape)
+
 
 def _expand_reduced(gy, in_shape, axis, keepdims):
-    """Give a reduced gradient back the reduced axes (size 1) so it broadcasts."""
+    """Give a reduced gradient (array or Variable) back the reduced axes (size 1) so it
+    broadcasts."""
     if keepdims:
         return gy
     if axis is None:
@@ -130,6 +143,10 @@ class Sum(Function):
         gy = _expand_reduced(gy, self.in_shape, self.axis, self.keepdims)
         return get_array_module(gy).broadcast_to(gy, self.in_shape)
 
+    def backward_graph(self, gy):
+        return broadcast_to(_expand_reduced(gy, self.in_shape, self.axis, self.keepdims),
+                            self.in_shape)
+
 
 class Mean(Function):
     """y = x.mean(axis); gradient gy / count, broadcast back over the averaged axes."""
@@ -147,6 +164,10 @@ class Mean(Function):
     def backward(self, gy):
         gy = _expand_reduced(gy, self.in_shape, self.axis, self.keepdims)
         return get_array_module(gy).broadcast_to(gy / self.count, self.in_shape)
+
+    def backward_graph(self, gy):
+        gy = _expand_reduced(gy, self.in_shape, self.axis, self.keepdims)
+        return broadcast_to(gy / self.count, self.in_shape)
 
 
 def _is_basic_index(index):
@@ -181,13 +202,41 @@ class GetItem(Function):
             raise IndexError('get_item: %s (array shape %s)' % (e, x.shape)) from None
 
     def backward(self, gy):
-        xp = get_array_module(gy)
-        gx = xp.zeros(self.in_shape, self.dtype)
-        if _is_basic_index(self.index):
-            gx[self.index] = gy
-        else:  # integer arrays may repeat an element: gradients must add up
-            cuda.scatter_add(gx, self.index, gy)
-        return gx
+        return _scatter(gy, self.index, self.in_shape, self.dtype)
+
+    def backward_graph(self, gy):
+        return GetItemGrad(self.index, self.in_shape)(gy)
+
+
+def _scatter(gy, index, shape, dtype):
+    """Zeros of ``shape`` with ``gy`` added at ``index``: the adjoint of ``x[index]``."""
+    gx = get_array_module(gy).zeros(shape, dtype)
+    if _is_basic_index(index):
+        gx[index] = gy
+    else:  # integer arrays may repeat an element: gradients must add up
+        cuda.scatter_add(gx, index, gy)
+    return gx
+
+
+class GetItemGrad(Function):
+    """y = zeros of shape ``in_shape`` with x added at ``index`` (repeats add up).
+
+    GetItem's gradient, linear in x; GetItem is in turn its gradient (they are adjoint),
+    so derivatives of any order go through the pair.
+    """
+    label = 'get_item_grad'
+
+    def __init__(self, index, in_shape):
+        self.index, self.in_shape = index, in_shape
+
+    def forward(self, gy):
+        return _scatter(gy, self.index, self.in_shape, gy.dtype)
+
+    def backward(self, ggx):
+        return ggx[self.index]
+
+    def backward_graph(self, ggx):
+        return get_item(ggx, self.index)
 
 
 class Concat(Function):
@@ -208,6 +257,12 @@ class Concat(Function):
     def backward(self, gy):
         return tuple(get_array_module(gy).split(gy, self.sizes, axis=self.axis))
 
+    def backward_graph(self, gy):
+        lead = (slice(None),) * (self.axis % gy.ndim)
+        bounds = [0, *self.sizes, gy.shape[self.axis]]
+        return tuple(get_item(gy, lead + (slice(int(a), int(b)),)) if need else None
+                     for a, b, need in zip(bounds[:-1], bounds[1:], self.needs_input_grad))
+
 
 class Stack(Function):
     """Join same-shaped inputs along a new axis; the gradient is split back."""
@@ -226,6 +281,11 @@ class Stack(Function):
         xp = get_array_module(gy)
         return tuple(xp.squeeze(g, self.axis)
                      for g in xp.split(gy, gy.shape[self.axis], axis=self.axis))
+
+    def backward_graph(self, gy):
+        lead = (slice(None),) * (self.axis % gy.ndim)
+        return tuple(get_item(gy, lead + (i,)) if need else None
+                     for i, need in zip(range(len(self.inputs)), self.needs_input_grad))
 
 
 # ----- functional API -------------------------------------------------------------
@@ -252,6 +312,12 @@ def broadcast_to(x, shape):
 def sum_to(x, shape):
     """Sum ``x`` down to ``shape`` (the adjoint of broadcast_to)."""
     return SumTo(shape)(x)
+
+
+def reduce_to(g, shape):
+    """A gradient Variable ``g`` summed down to ``shape``, or ``g`` itself when it has that
+    shape already (``backward_graph`` of broadcasting Functions: no node for nothing)."""
+    return g if g.shape == tuple(shape) else SumTo(shape)(g)
 
 
 def sum(x, axis=None, keepdims=False):

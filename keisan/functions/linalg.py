@@ -2,6 +2,7 @@
 import math
 
 from keisan.core.function import Function
+from keisan.functions.array import reduce_to, reshape, transpose
 from keisan.kernels import sum_to
 
 
@@ -39,6 +40,23 @@ class MatMul(Function):
             gw = sum_to(x2.swapaxes(-1, -2) @ gy2, w2.shape).reshape(w.shape)
         return gx, gw
 
+    def backward_graph(self, gy):
+        (x, w), need = self.inputs, self.needs_input_grad
+        # backward's promotion, with reshapes: (k,) -> (1, k) for x, (k, 1) for w.
+        x2 = reshape(x, (1,) + x.shape) if x.ndim == 1 else x
+        w2 = reshape(w, w.shape + (1,)) if w.ndim == 1 else w
+        s = gy.shape + (1,) if w.ndim == 1 else gy.shape
+        s = s[:-1] + (1, s[-1]) if x.ndim == 1 else s
+        gy2 = gy if s == gy.shape else reshape(gy, s)
+        gx = gw = None
+        if need[0]:
+            gx = reduce_to(gy2 @ _swap(w2), x2.shape)
+            gx = reshape(gx, x.shape) if x.ndim == 1 else gx
+        if need[1]:
+            gw = reduce_to(_swap(x2) @ gy2, w2.shape)
+            gw = reshape(gw, w.shape) if w.ndim == 1 else gw
+        return gx, gw
+
 
 class Linear(Function):
     """y = x @ W + b, W of shape (in_size, out_size) as in the book's Affine.
@@ -73,6 +91,23 @@ class Linear(Function):
         if not self.has_bias:
             return gx, gw
         return gx, gw, gy.sum(axis=0) if need[2] else None
+
+    def backward_graph(self, gy):
+        x, w = self.inputs[:2]
+        need = self.needs_input_grad
+        flat = len(self.x_shape) == 2
+        gx = None if not need[0] else gy @ w.T if flat else reshape(gy @ w.T, self.x_shape)
+        gw = None if not need[1] else (x if flat else reshape(x, self.x.shape)).T @ gy
+        if not self.has_bias:
+            return gx, gw
+        return gx, gw, gy.sum(axis=0) if need[2] else None
+
+
+def _swap(v):
+    """Variable ``v`` with its last two axes swapped."""
+    axes = list(range(v.ndim))
+    axes[-2], axes[-1] = axes[-1], axes[-2]
+    return transpose(v, axes)
 
 
 def matmul(x, w):

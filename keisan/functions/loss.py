@@ -3,6 +3,7 @@ from keisan import kernels
 from keisan.cuda import get_array_module
 from keisan.kernels.dtypes import as_float
 from keisan.core.function import Function
+from keisan.functions.activation import sigmoid, softmax
 
 
 def check_labels(where, x, t, x_name='x'):
@@ -43,6 +44,11 @@ class MeanSquaredError(Function):
         g0 = self.diff * (gy * (2.0 / self.diff.size)).astype(self.diff.dtype)
         return g0, -g0
 
+    def backward_graph(self, gy):
+        x0, x1 = self.inputs
+        g0 = (x0 - x1) * (gy * (2.0 / self.diff.size))
+        return g0, -g0 if self.needs_input_grad[1] else None
+
 
 class SoftmaxCrossEntropy(Function):
     """-mean_n log softmax(x)[n, t_n]; t integer labels (N,) or one-hot/soft (N, C).
@@ -80,6 +86,15 @@ class SoftmaxCrossEntropy(Function):
         gx *= gy / n
         return gx, None
 
+    def backward_graph(self, gy):
+        t = self.t_dense
+        if t is None:                   # integer labels as one-hot rows (a constant)
+            xp = get_array_module(self.y)
+            t = xp.zeros_like(self.y)
+            t[xp.arange(len(t)), self.t] = 1
+        y = softmax(self.inputs[0], axis=1)
+        return (y * t.sum(axis=1, keepdims=True) - t) * (gy / len(t)), None
+
 
 class SigmoidCrossEntropy(Function):
     """Binary cross-entropy of logits x and targets t in {0, 1}, mean over all elements."""
@@ -97,6 +112,9 @@ class SigmoidCrossEntropy(Function):
 
     def backward(self, gy):
         return (kernels.sigmoid(self.x) - self.t) * (gy / self.x.size), None
+
+    def backward_graph(self, gy):
+        return (sigmoid(self.inputs[0]) - self.t) * (gy / self.x.size), None
 
 
 def mean_squared_error(x0, x1):

@@ -10,6 +10,7 @@ import numpy as np
 from keisan.cuda import get_array_module, is_array
 from keisan.core.function import Function
 from keisan.core.variable import Variable, as_array
+from keisan.functions.array import reduce_to
 from keisan.kernels import sum_to
 
 
@@ -48,6 +49,11 @@ class _Broadcasting(Function):
     def _reduce(self, g0, g1):
         return sum_to(g0, self.shapes[0]), sum_to(g1, self.shapes[1])
 
+    def _reduce_graph(self, g0, g1):
+        """``_reduce`` for backward_graph: Variables, None where no gradient is needed."""
+        return tuple(reduce_to(g, shape) if g is not None and need else None
+                     for g, need, shape in zip((g0, g1), self.needs_input_grad, self.shapes))
+
 
 class Add(_Broadcasting):
     """y = x0 + x1; each input gets gy summed back to its shape."""
@@ -59,6 +65,9 @@ class Add(_Broadcasting):
     def backward(self, gy):
         return self._reduce(gy, gy)
 
+    def backward_graph(self, gy):
+        return self._reduce_graph(gy, gy)
+
 
 class Sub(_Broadcasting):
     """y = x0 - x1; gradients gy and -gy, summed back to each shape."""
@@ -69,6 +78,9 @@ class Sub(_Broadcasting):
 
     def backward(self, gy):
         return self._reduce(gy, -gy)
+
+    def backward_graph(self, gy):
+        return self._reduce_graph(gy, -gy if self.needs_input_grad[1] else None)
 
 
 class Mul(_Broadcasting):
@@ -83,6 +95,10 @@ class Mul(_Broadcasting):
         need = self.needs_input_grad
         return (sum_to(gy * self.x1, self.shapes[0]) if need[0] else None,
                 sum_to(gy * self.x0, self.shapes[1]) if need[1] else None)
+
+    def backward_graph(self, gy):
+        (x0, x1), need = self.inputs, self.needs_input_grad
+        return self._reduce_graph(gy * x1 if need[0] else None, gy * x0 if need[1] else None)
 
 
 class Div(_Broadcasting):
@@ -99,6 +115,11 @@ class Div(_Broadcasting):
             if self.needs_input_grad[1] else None
         return sum_to(g0, self.shapes[0]) if self.needs_input_grad[0] else None, g1
 
+    def backward_graph(self, gy):
+        x0, x1 = self.inputs
+        g0 = gy / x1
+        return self._reduce_graph(g0, -g0 * x0 / x1 if self.needs_input_grad[1] else None)
+
 
 class Neg(Function):
     """y = -x; gradient -gy."""
@@ -107,6 +128,9 @@ class Neg(Function):
         return -x
 
     def backward(self, gy):
+        return -gy
+
+    def backward_graph(self, gy):
         return -gy
 
 
@@ -126,6 +150,10 @@ class PowConst(Function):
         if c == 0:      # x ** -1 would turn the zero gradient into nan at x == 0
             return get_array_module(gy).zeros_like(gy)
         return (c * self.x ** (c - 1)) * gy if c != 2 else (2 * self.x) * gy
+
+    def backward_graph(self, gy):
+        x, = self.inputs
+        return gy * 0 if self.c == 0 else gy * (self.c * x ** (self.c - 1))
 
 
 class Pow(_Broadcasting):
@@ -147,6 +175,11 @@ class Pow(_Broadcasting):
         return (None if g0 is None else sum_to(g0, self.shapes[0]),
                 None if g1 is None else sum_to(g1, self.shapes[1]))
 
+    def backward_graph(self, gy):
+        (x0, x1), need = self.inputs, self.needs_input_grad
+        return self._reduce_graph(gy * x1 * x0 ** (x1 - 1) if need[0] else None,
+                                  gy * x0 ** x1 * log(x0) if need[1] else None)
+
 
 class Exp(Function):
     """y = exp(x); gradient gy * y."""
@@ -157,6 +190,9 @@ class Exp(Function):
 
     def backward(self, gy):
         return gy * self.y
+
+    def backward_graph(self, gy):
+        return gy * exp(self.inputs[0])
 
 
 class Log(Function):
@@ -169,6 +205,9 @@ class Log(Function):
     def backward(self, gy):
         return gy / self.x
 
+    def backward_graph(self, gy):
+        return gy / self.inputs[0]
+
 
 class Sqrt(Function):
     """y = sqrt(x); gradient gy / (2 * y)."""
@@ -180,6 +219,9 @@ class Sqrt(Function):
     def backward(self, gy):
         return gy / (2 * self.y)
 
+    def backward_graph(self, gy):
+        return gy / (2 * sqrt(self.inputs[0]))
+
 
 class Square(Function):
     """y = x * x; gradient 2 * x * gy."""
@@ -190,6 +232,9 @@ class Square(Function):
 
     def backward(self, gy):
         return 2 * self.x * gy
+
+    def backward_graph(self, gy):
+        return 2 * self.inputs[0] * gy
 
 
 class Abs(Function):
@@ -203,6 +248,9 @@ class Abs(Function):
     def backward(self, gy):
         return gy * get_array_module(gy).sign(self.x)
 
+    def backward_graph(self, gy):
+        return gy * get_array_module(self.x).sign(self.x)   # a constant: 0 almost everywhere
+
 
 class Sin(Function):
     """y = sin(x); gradient gy * cos(x)."""
@@ -213,6 +261,9 @@ class Sin(Function):
 
     def backward(self, gy):
         return gy * get_array_module(gy).cos(self.x)
+
+    def backward_graph(self, gy):
+        return gy * cos(self.inputs[0])
 
 
 class Cos(Function):
@@ -225,6 +276,9 @@ class Cos(Function):
     def backward(self, gy):
         return -gy * get_array_module(gy).sin(self.x)
 
+    def backward_graph(self, gy):
+        return -gy * sin(self.inputs[0])
+
 
 class Tanh(Function):
     """y = tanh(x); gradient gy * (1 - y**2)."""
@@ -235,6 +289,10 @@ class Tanh(Function):
 
     def backward(self, gy):
         return gy * (1 - self.y * self.y)
+
+    def backward_graph(self, gy):
+        y = tanh(self.inputs[0])
+        return gy * (1 - y * y)
 
 
 class Maximum(_Broadcasting):
@@ -248,6 +306,9 @@ class Maximum(_Broadcasting):
     def backward(self, gy):
         return self._reduce(gy * self.first, gy * ~self.first)
 
+    def backward_graph(self, gy):     # the mask is a constant: 0 almost everywhere
+        return self._reduce_graph(gy * self.first, gy * ~self.first)
+
 
 class Minimum(_Broadcasting):
     """Elementwise min; on ties the gradient goes to the first input."""
@@ -259,6 +320,9 @@ class Minimum(_Broadcasting):
 
     def backward(self, gy):
         return self._reduce(gy * self.first, gy * ~self.first)
+
+    def backward_graph(self, gy):     # the mask is a constant: 0 almost everywhere
+        return self._reduce_graph(gy * self.first, gy * ~self.first)
 
 
 class Clip(Function):
@@ -279,6 +343,9 @@ class Clip(Function):
 
     def backward(self, gy):
         return gy * self.inside
+
+    def backward_graph(self, gy):     # the mask is a constant: 0 almost everywhere
+        return gy * self.inside if is_array(self.inside) else gy
 
 
 # ----- functional API -------------------------------------------------------------

@@ -49,6 +49,9 @@ class Dropout(Function):
     def backward(self, gy):
         return gy * self.weights
 
+    def backward_graph(self, gy):     # the same mask: a constant
+        return gy * self.weights
+
 
 def dropout(x, ratio=0.5, rng=None):
     """Inverted dropout in training mode (``config.train``); identity in test mode.

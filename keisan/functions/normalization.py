@@ -2,6 +2,7 @@
 from keisan.cuda import get_array_module
 from keisan.config import config
 from keisan.core.function import Function
+from keisan.functions.math import sqrt
 
 
 def _axes_and_shape(where, x, gamma):
@@ -61,6 +62,18 @@ class BatchNormalization(Function):
         gx *= (self.gamma / self.std).reshape(shape)
         return gx, ggamma, gbeta
 
+    def backward_graph(self, gy):
+        x, gamma, _ = self.inputs
+        axes, shape = self.axes, self.shape
+        xc = x - x.mean(axis=axes, keepdims=True)       # the statistics depend on x too
+        std = sqrt((xc * xc).mean(axis=axes, keepdims=True) + self.eps)
+        xn = xc / std
+        gbeta, ggamma = gy.sum(axis=axes), (gy * xn).sum(axis=axes)
+        m = gy.size // gbeta.size
+        gx = (gamma.reshape(shape) / std) * (
+            gy - gbeta.reshape(shape) / m - xn * ggamma.reshape(shape) / m)
+        return gx, ggamma, gbeta
+
 
 class FixedBatchNormalization(Function):
     """Inference-mode batch norm with given mean and variance.
@@ -100,6 +113,21 @@ class FixedBatchNormalization(Function):
         gmean = -gx.sum(axis=axes) if need[3] else None
         gvar = (ggamma * self.gamma * self.inv_std * self.inv_std * -0.5).astype(
             gy.dtype, copy=False) if need[4] else None
+        return gx, ggamma, gbeta, gmean, gvar
+
+    def backward_graph(self, gy):
+        x, gamma = self.inputs[:2]
+        axes, shape, need = self.axes, self.shape, self.needs_input_grad
+        # Statistics given to the constructor are constants (arrays); inputs are not.
+        mean, var = self.stats or self.inputs[3:]
+        inv_std = self.inv_std if self.stats else 1 / sqrt(var + self.eps)
+        xn = (x - mean.reshape(shape)) * inv_std.reshape(shape)
+        gx = gy * (gamma * inv_std).reshape(shape)
+        ggamma, gbeta = (gy * xn).sum(axis=axes), gy.sum(axis=axes)
+        if self.stats:
+            return gx, ggamma, gbeta
+        gmean = -gx.sum(axis=axes) if need[3] else None
+        gvar = ggamma * gamma * inv_std * inv_std * -0.5 if need[4] else None
         return gx, ggamma, gbeta, gmean, gvar
 
 

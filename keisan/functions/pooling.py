@@ -1,4 +1,11 @@
-"""Max and average pooling over kh x kw windows."""
+"""Max and average pooling over kh x kw windows.
+
+For higher-order gradients each pooling's backward is also a Function, linear in gy:
+max pooling routes gy to the window maxima found in forward (``MaxPooling2DGrad``),
+whose gradient gathers from those positions (``MaxPooling2DGather``) and back;
+average pooling spreads gy over the windows (``AveragePooling2DGrad``), whose gradient
+is average pooling again.
+"""
 import numpy as np
 
 from keisan.cuda import get_array_module
@@ -115,6 +122,16 @@ class MaxPooling2D(_Pooling2D):
         gcols[xp.arange(gy.size), self._argmax.ravel()] = gy.ravel()
         return self._fold(gcols.reshape(gy.shape + (k,)))
 
+    def backward_graph(self, gy):
+        return MaxPooling2DGrad(self)(gy)
+
+    def gather(self, x):
+        """x (N, C, H, W) read at the maximum of each window of the forward pass: the
+        adjoint of ``backward``. -> (N, C, OH, OW)."""
+        xp = get_array_module(x)
+        cols = self._windows(x, pad_value=0)    # padding is read as 0 where it won
+        return xp.take_along_axis(cols, self.argmax[..., None], axis=4)[..., 0]
+
     def _backward_tiles(self, xp, gy):
         """Route gy to the first maximal element of each window (row-major), like argmax,
         by visiting the kh*kw window positions in order: a few elementwise passes."""
@@ -174,6 +191,65 @@ class AveragePooling2D(_Pooling2D):
             return gx
         gcols = xp.broadcast_to((gy / k)[..., None], gy.shape + (k,))
         return self._fold(gcols)
+
+    def backward_graph(self, gy):
+        return AveragePooling2DGrad(self)(gy)
+
+
+class MaxPooling2DGrad(Function):
+    """Max pooling's gradient as a Function of gy: gy routed to the maxima that
+    ``pool`` (a MaxPooling2D after forward) found. (N, C, OH, OW) -> (N, C, H, W)."""
+    label = 'max_pooling_2d_grad'
+
+    def __init__(self, pool):
+        self.pool = pool
+
+    def forward(self, gy):
+        return self.pool.backward(gy)
+
+    def backward(self, ggx):
+        return self.pool.gather(ggx)
+
+    def backward_graph(self, ggx):
+        return MaxPooling2DGather(self.pool)(ggx)
+
+
+class MaxPooling2DGather(Function):
+    """x read at the maxima that ``pool`` found in its own input: max pooling with the
+    positions fixed, the adjoint of MaxPooling2DGrad. (N, C, H, W) -> (N, C, OH, OW)."""
+    label = 'max_pooling_2d_gather'
+
+    def __init__(self, pool):
+        self.pool = pool
+
+    def forward(self, x):
+        return self.pool.gather(x)
+
+    def backward(self, gy):
+        return self.pool.backward(gy)
+
+    def backward_graph(self, gy):
+        return MaxPooling2DGrad(self.pool)(gy)
+
+
+class AveragePooling2DGrad(Function):
+    """Average pooling's gradient as a Function of gy (gy / (kh*kw) over each window);
+    its own gradient is average pooling. (N, C, OH, OW) -> (N, C, H, W)."""
+    label = 'average_pooling_2d_grad'
+
+    def __init__(self, pool):
+        self.pool = pool
+
+    def forward(self, gy):
+        return self.pool.backward(gy)
+
+    def backward(self, ggx):
+        p = self.pool
+        return AveragePooling2D((p.kh, p.kw), p.stride, p.pad).forward(ggx)
+
+    def backward_graph(self, ggx):
+        p = self.pool
+        return average_pooling_2d(ggx, (p.kh, p.kw), p.stride, p.pad)
 
 
 def max_pooling_2d(x, ksize, stride=None, pad=0):
