@@ -184,6 +184,74 @@ def _npy_header(shape, descr='<f4'):
     return buf.getvalue()
 
 
+@pytest.mark.parametrize('member, message', [
+    (b'this is not a .npy file', 'member W1.npy is not a .npy array'),
+    (_npy_header((2 ** 40,)), 'member W1.npy claims a float32 array of shape (1099511627776,) '
+                              '(4398046511104 bytes) but holds 0 bytes'),
+    (_npy_header((784, 10)) + b'\0' * 100, 'claims a float32 array of shape (784, 10)')])
+def test_broken_npy_members_are_refused_before_any_allocation(tmp_path, capsys, member,
+                                                              message):
+    run = make_run(tmp_path / 'run')
+    _rewrite_member(run / 'model.npz', 'W1.npy', member)
+    with pytest.raises(ValueError, match='W1.npy'):
+        serializers.load_npz(run / 'model.npz', TwoLayerNet(784, 10, 10))
+    assert cli.main(['evaluate', str(run)]) == 2
+    assert message in one_error_line(capsys)
+
+
+def test_a_zip_member_claiming_more_than_its_compressed_bytes_can_hold(tmp_path):
+    path = tmp_path / 'm.npz'
+    serializers.save_npz(path, TwoLayerNet(4, 3, 2))
+    data = bytearray(path.read_bytes())
+    # the central directory's uncompressed size of the first member: 16 GiB
+    offset = data.rfind(b'PK\x01\x02')
+    first = data.find(b'PK\x01\x02')
+    assert offset >= first >= 0
+    data[first + 24:first + 28] = (2 ** 32 - 1).to_bytes(4, 'little')
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match='more than its .* bytes in the archive can hold'):
+        serializers.read_npz(path)
+
+
+def test_affine_backward_before_forward():
+    with pytest.raises(RuntimeError, match='Affine.backward: call forward first'):
+        Affine(np.zeros((2, 3)), np.zeros(3)).backward(np.zeros((1, 3)))
+
+
+# ----- 5. silent coercion ---------------------------------------------------------------------
+@pytest.mark.parametrize('bad, message', [
+    (np.ones((784, 10), np.int64), 'W1 has dtype int64'),
+    (np.ones((784, 10), bool), 'W1 has dtype bool'),
+    (np.full((784, 10), '1.5'), 'W1 has dtype <U3'),
+    (np.ones((784, 10), complex), 'W1 has dtype complex128'),
+    (np.full((784, 10), np.inf), 'W1 holds 7840 NaN or infinite values in the file'),
+    (np.full((784, 10), 1e300), "W1 holds 7840 NaN or infinite values once rounded to the "
+                                "model's float32"),
+    (np.ones((784, 11), np.float32), 'W1 has shape (784, 11) in the file but (784, 10)')])
+def test_parameters_are_floats_of_the_right_shape_or_nothing_is_loaded(tmp_path, bad, message):
+    path = tmp_path / 'm.npz'
+    arrays = TwoLayerNet(784, 10, 10).state_dict()
+    arrays['W1'], arrays['b2'] = bad, np.full(10, 7.0)
+    np.savez(path, **arrays)
+    net = TwoLayerNet(784, 10, 10)
+    before = {k: v.copy() for k, v in net.params.items()}
+    with pytest.raises(ValueError, match='load_state_dict: ' + message.replace('(', r'\(')
+                       .replace(')', r'\)')):
+        serializers.load_npz(path, net)
+    for key, value in before.items():
+        assert np.array_equal(net.params[key], value), key
+
+
+def test_float64_files_load_into_float32_networks(tmp_path):
+    path = tmp_path / 'm.npz'
+    source = TwoLayerNet(4, 3, 2, dtype=np.float64)
+    serializers.save_npz(path, source)
+    net = TwoLayerNet(4, 3, 2)
+    serializers.load_npz(path, net)
+    assert net.params['W1'].dtype == np.float32
+    np.testing.assert_array_equal(net.params['W1'], source.params['W1'].astype(np.float32))
+
+
 # ----- 6. predict: transparency, 16-bit and float images, tiny images -------------------------
 def _predictions(capsys):
     """{image path: [probabilities]} from predict's output."""
