@@ -30,6 +30,8 @@ from keisan.training.settings import CHOICES, RANGES
 
 CLASS_NAMES = {'mnist': MNIST_CLASSES, 'fashion-mnist': FASHION_MNIST_CLASSES}
 GRADCHECK_TOLERANCE = 1e-6
+#: the smallest image ``predict`` reads (the networks see 28x28)
+MIN_IMAGE_SIDE = 8
 
 
 class CLIError(Exception):
@@ -225,26 +227,70 @@ def cmd_evaluate(args):
 
 # ----- predict ------------------------------------------------------------------------------
 def _read_image(path, shape):
-    """Grayscale image resized to ``shape`` (H, W) as float32 in [0, 1], white on black.
+    """A grayscale image resized to ``shape`` (H, W) as float32 in [0, 1], light on dark.
 
-    Returns ``(array, inverted)``. MNIST and Fashion-MNIST are light objects on a
-    black background, so an image that looks dark-on-light is inverted: one whose
-    mean brightness is above 0.5, or whose border (the background, for a centred
-    object; catches an object that fills most of a white frame) is.
+    Returns ``(array, inverted)``. The rules, in order:
+
+    * values: 8-bit images (and palettes, colour: their luminance) are divided by
+      255, 16-bit ones by 65535; float images are taken as they are when they lie in
+      [0, 1], else stretched from their minimum to their maximum;
+    * transparency (RGBA, LA, a palette or colour key with a transparent entry): the
+      shape is taken from the alpha channel; transparent pixels become the
+      background, and the background is the one that makes the object stand out:
+      white behind a dark object (the mean of the visible pixels, weighted by alpha,
+      below 0.5), black behind a light one;
+    * MNIST and Fashion-MNIST are light objects on a black background, so an image
+      that looks dark-on-light is inverted: one whose mean brightness is above
+      0.5, or whose border (the background, for a centred object; catches an object
+      that fills most of a white frame) is.
+
+    Images smaller than ``MIN_IMAGE_SIDE`` pixels a side, fully transparent ones and
+    float images with NaN or inf are refused (CLIError).
     """
     from PIL import Image
     resample = getattr(Image, 'Resampling', Image).BILINEAR
     try:
         with Image.open(path) as image:
-            gray = image.convert('L').resize((shape[1], shape[0]), resample)
+            gray, alpha = _gray_and_alpha(image)
     except (OSError, ValueError, Image.DecompressionBombError) as e:
         raise CLIError('cannot read image %s: %s' % (path, e)) from None
-    array = np.asarray(gray, dtype=np.float32) / np.float32(255.0)
+    if min(gray.shape) < MIN_IMAGE_SIDE:
+        raise CLIError('image %s is %dx%d pixels; predict needs at least %dx%d'
+                       % (path, gray.shape[1], gray.shape[0], MIN_IMAGE_SIDE, MIN_IMAGE_SIDE))
+    if not np.isfinite(gray).all():
+        raise CLIError('image %s holds NaN or infinite values' % path)
+    if alpha is not None:
+        if not alpha.any():
+            raise CLIError('image %s is fully transparent: there is nothing to classify' % path)
+        background = 1.0 if (gray * alpha).sum() / alpha.sum() < 0.5 else 0.0
+        gray = alpha * gray + (1.0 - alpha) * background
+    resized = Image.fromarray(gray.astype(np.float32), mode='F').resize((shape[1], shape[0]),
+                                                                        resample)
+    array = np.clip(np.asarray(resized, dtype=np.float32), 0.0, 1.0)
     border = np.concatenate([array[0], array[-1], array[1:-1, 0], array[1:-1, -1]])
     inverted = float(array.mean()) > 0.5 or float(np.median(border)) > 0.5
     if inverted:
         array = 1.0 - array
     return array, inverted
+
+
+def _gray_and_alpha(image):
+    """``(gray, alpha)`` of a PIL image as float64 arrays in [0, 1] (alpha None when the
+    image has no transparency), scaled by the rules of :func:`_read_image`."""
+    if image.mode == 'F' or image.mode.startswith('I'):
+        values = np.asarray(image, dtype=np.float64)
+        finite = values[np.isfinite(values)]
+        low, high = (finite.min(), finite.max()) if finite.size else (0.0, 0.0)
+        if image.mode != 'F' and low >= 0 and high <= 65535:
+            return values / 65535.0, None                       # 16-bit
+        if image.mode == 'F' and low >= 0 and high <= 1:
+            return values, None
+        return (values - low) / (high - low if high > low else 1.0), None
+    if image.mode in ('RGBA', 'LA', 'PA', 'RGBa', 'La') or 'transparency' in image.info:
+        rgba = image.convert('RGBA')
+        return (np.asarray(rgba.convert('L'), dtype=np.float64) / 255.0,
+                np.asarray(rgba.getchannel('A'), dtype=np.float64) / 255.0)
+    return np.asarray(image.convert('L'), dtype=np.float64) / 255.0, None
 
 
 def cmd_predict(args):

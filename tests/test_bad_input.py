@@ -524,3 +524,35 @@ def _predictions(capsys):
         else:
             result[current].append(line.split()[-1])
     return result
+
+
+def test_predict_reads_transparency_16_bit_and_float_images_like_the_8_bit_one(tmp_path,
+                                                                                capsys):
+    pil = pytest.importorskip('PIL.Image')
+    run = make_run(tmp_path / 'run', hidden=30)
+    shape = np.zeros((28, 28), bool)
+    shape[6:22, 10:18] = True
+    shape[10:14, 4:24] = True
+    pil.fromarray(np.where(shape, 255, 0).astype(np.uint8)).save(tmp_path / 'gray.png')
+    rgba = np.zeros((28, 28, 4), np.uint8)          # a black shape on a transparent ground
+    rgba[..., 3] = np.where(shape, 255, 0)
+    pil.fromarray(rgba, 'RGBA').save(tmp_path / 'rgba.png')
+    pil.fromarray(np.where(shape, 65535, 0).astype(np.uint16)).save(tmp_path / 'deep.png')
+    pil.fromarray(shape.astype(np.float32)).save(tmp_path / 'float.tif')
+    images = [str(tmp_path / n) for n in ('gray.png', 'rgba.png', 'deep.png', 'float.tif')]
+    assert cli.main(['predict', str(run)] + images + ['--top', '0']) == 0
+    probs = _predictions(capsys)
+    assert len(set(probs[images[0]])) > 1                   # not a blank image's 0.100s
+    for path in images[1:]:
+        assert probs[path] == probs[images[0]], path
+
+
+def test_predict_refuses_tiny_and_fully_transparent_images(tmp_path, capsys):
+    pil = pytest.importorskip('PIL.Image')
+    run = make_run(tmp_path / 'run')
+    pil.fromarray(np.zeros((7, 20), np.uint8)).save(tmp_path / 'tiny.png')
+    assert cli.main(['predict', str(run), str(tmp_path / 'tiny.png')]) == 2
+    assert 'is 20x7 pixels; predict needs at least 8x8' in one_error_line(capsys)
+    pil.fromarray(np.zeros((28, 28, 4), np.uint8), 'RGBA').save(tmp_path / 'clear.png')
+    assert cli.main(['predict', str(run), str(tmp_path / 'clear.png')]) == 2
+    assert 'fully transparent' in one_error_line(capsys)
