@@ -144,7 +144,7 @@ class TrainerOptions:
         progress: show a tqdm bar per epoch (only when ``verbose``, and only on a
             terminal; a notice is printed once if tqdm is missing).
         check_finite: stop at the first step whose loss is NaN or infinite
-            (:class:`NonFiniteError`). False skips this per-step check (0.15 us
+            (:class:`NonFiniteError`). False skips this per-step check (about 0.1 us
             of a step, see docs/BENCHMARKS.md); the parameters are still checked at
             every epoch end, before anything is written.
         overwrite: let a new run (not resumed) replace the run in ``out``; without
