@@ -7,8 +7,9 @@
     keisan gradcheck --model deep_conv
 
 User errors (missing data, files or checkpoints, unreadable images, checkpoints
-that do not fit) print one message to stderr and return exit code 2; a failed
-gradient check returns 1.
+that do not fit, a run directory that already holds a run, a run that diverged to
+NaN) print one message to stderr and return exit code 2; values out of range are
+usage errors (exit code 2 from argparse); a failed gradient check returns 1.
 """
 import argparse
 import os
@@ -21,15 +22,16 @@ from keisan import cuda
 from keisan import optimizers as O
 from keisan.datasets import FASHION_MNIST_CLASSES, MNIST_CLASSES, DatasetError, get_dataset
 from keisan.kernels import softmax
-from keisan.training import (MODELS, RunDirectory, Trainer, TrainerOptions, build_model,
-                             default_model_args, evaluate_network, gradcheck_model,
-                             model_input_shape, read_checkpoint, takes_images)
+from keisan.training import (MODELS, NonFiniteError, RunDirectory, Trainer, TrainerOptions,
+                             build_model, default_model_args, evaluate_network,
+                             gradcheck_model, model_input_shape, read_checkpoint,
+                             takes_images)
+from keisan.training.settings import CHOICES, RANGES
 
-DATASETS = ('mnist', 'fashion-mnist')
 CLASS_NAMES = {'mnist': MNIST_CLASSES, 'fashion-mnist': FASHION_MNIST_CLASSES}
 GRADCHECK_TOLERANCE = 1e-6
-
-
+#: the smallest image ``predict`` reads (the networks see 28x28)
+MIN_IMAGE_SIDE = 8
 
 
 class CLIError(Exception):
@@ -43,23 +45,6 @@ def default_lr(optimizer):
 
 
 # ----- shared helpers ---------------------------------------------------------------------
-def _int_at_least(minimum, what):
-    """An argparse type: an int >= ``minimum``, else a message saying ``what`` was expected."""
-    def parse(text):
-        try:
-            value = int(text)
-        except ValueError:
-            value = None
-        if value is None or value < minimum:
-            raise argparse.ArgumentTypeError('expected %s, got %r' % (what, text))
-        return value
-    return parse
-
-
-_positive_int = _int_at_least(1, 'a positive integer')
-_nonnegative_int = _int_at_least(0, 'an integer >= 0')
-
-
 def _load_data(dataset, model, data_dir=None, download=True, train_size=None, test_size=None):
     """(x_train, t_train), (x_test, t_test) shaped for ``model``, cut to the requested sizes."""
     (x_train, t_train), (x_test, t_test) = get_dataset(
@@ -89,21 +74,71 @@ def _require_gpu():
 
 
 # ----- train --------------------------------------------------------------------------------
+def _check_run_directory(run, args):
+    """A new run needs a directory without a run (or --overwrite); --resume a checkpoint."""
+    if args.resume and args.overwrite:
+        raise CLIError('--resume continues the run in %s and --overwrite replaces it: give '
+                       'one of them' % run.path)
+    if args.resume:
+        if not os.path.isfile(run.checkpoint_path):
+            raise CLIError('--resume: no checkpoint in %s (expected %s); run without --resume '
+                           'to start training' % (run.path, run.checkpoint_path))
+        return
+    try:
+        run.check_new_run(args.overwrite, how='continue it with --resume, or replace it with '
+                          '--overwrite (its files are replaced when the first epoch ends)')
+    except FileExistsError as e:
+        raise CLIError('--out %s' % e) from None
+
+
+def _refuse_changed_settings(run, config):
+    """--resume keeps every setting that gives the run's history its meaning."""
+    try:
+        changed = run.changed_settings(config)
+    except (FileNotFoundError, ValueError) as e:
+        raise CLIError('--resume: %s' % e) from None
+    keys = {key for key, _, _ in changed}
+    described = []
+    for key, old, new in changed:
+        if key == 'model_args' and keys & {'model', 'weight_decay'}:
+            continue                        # follows from those
+        if key == 'optimizer_params':
+            key, old, new = 'lr', old.get('lr'), new.get('lr')
+        flag = '--' + key.replace('_', '-') if key not in ('model_args', 'dtype') else key
+        described.append('%s %s (the run has %s)' % (flag, _show(new), _show(old)))
+    if described:
+        raise CLIError('--resume: %s was trained with other settings: %s; give the run\'s '
+                       'settings, or start a new run with --overwrite'
+                       % (run.path, ', '.join(described)))
+
+
+def _show(value):
+    return '%g' % value if isinstance(value, float) else str(value)
+
+
 def cmd_train(args):
     run = RunDirectory(args.out or os.path.join('runs', '%s-%s' % (args.model, args.dataset)))
-    if args.resume and not os.path.isfile(run.checkpoint_path):
-        raise CLIError('--resume: no checkpoint in %s (expected %s); run without --resume '
-                       'to start training' % (run.path, run.checkpoint_path))
+    _check_run_directory(run, args)
     if args.device == 'gpu':
         _require_gpu()
     lr = args.lr if args.lr is not None else default_lr(args.optimizer)
+    model_args = default_model_args(args.model, args.weight_decay)
+    settings = {
+        'model': args.model, 'model_args': model_args, 'dataset': args.dataset,
+        'optimizer': args.optimizer, 'optimizer_params': {'lr': lr},
+        'lr_schedule': args.lr_schedule, 'weight_decay': args.weight_decay,
+        'batch_size': args.batch_size, 'epochs': args.epochs, 'seed': args.seed,
+        'dtype': str(keisan.config.dtype)}
+    if args.resume:                 # the sizes asked for, before loading any data
+        _refuse_changed_settings(run, dict(settings, **{
+            key: getattr(args, key) for key in ('train_size', 'test_size')
+            if getattr(args, key) is not None}))
 
     (x_train, t_train), (x_test, t_test) = _load_data(
         args.dataset, args.model, args.data_dir, not args.no_download, args.train_size,
         args.test_size)
 
     np.random.seed(args.seed)       # initial weights (and later dropout) draw from np.random
-    model_args = default_model_args(args.model, args.weight_decay)
     network = build_model(args.model, model_args)
     try:
         optimizer = O.get(args.optimizer, lr=lr)
@@ -113,41 +148,44 @@ def cmd_train(args):
         network.to_gpu()
         cuda.get_cupy().random.seed(args.seed)     # dropout on the GPU draws from CuPy
 
+    # Written with the first epoch's model, never before (RunDirectory.save_epoch).
+    run.config = dict(settings, train_size=int(len(x_train)), test_size=int(len(x_test)),
+                      mode=args.mode, device=args.device, dtype=str(network.dtype),
+                      classes=list(CLASS_NAMES[args.dataset]),
+                      keisan_version=keisan.__version__)
+    if args.resume:                 # the sizes loaded
+        _refuse_changed_settings(run, run.config)
     try:
         run.create()
     except ValueError as e:
         raise CLIError('--out %s' % e) from None
-    if not args.resume and os.path.isfile(run.checkpoint_path):
-        print('note: starting a new run in %s (the checkpoint there is replaced; '
-              'use --resume to continue it)' % run.path)
     trainer = Trainer(network, x_train, t_train, x_test, t_test, epochs=args.epochs,
-                      mini_batch_size=args.batch_size, optimizer=optimizer, out=run.path,
+                      mini_batch_size=args.batch_size, optimizer=optimizer, out=run,
                       lr_schedule=args.lr_schedule,
                       options=TrainerOptions(seed=args.seed, mode=args.mode, device=args.device,
-                                             progress=not args.no_progress))
+                                             progress=not args.no_progress,
+                                             check_finite=not args.no_nan_check,
+                                             overwrite=args.overwrite))
     print('training %s on %s: %d training / %d test images, %s, batch %d, %d epochs -> %s'
           % (args.model, args.dataset, len(x_train), len(x_test), optimizer, args.batch_size,
              args.epochs, run.path))
     if args.resume:
         try:
-            checkpoint = read_checkpoint(run.checkpoint_path)
-            trainer.restore(checkpoint, run.checkpoint_path)
+            trainer.restore(read_checkpoint(run.checkpoint_path), run.checkpoint_path)
         except ValueError as e:
             raise CLIError(str(e)) from None
-        lr = run.resumed_lr(trainer, lr)
-    run.write_config({
-        'model': args.model, 'model_args': model_args, 'dataset': args.dataset,
-        'optimizer': args.optimizer, 'optimizer_params': {'lr': lr},
-        'lr_schedule': args.lr_schedule, 'weight_decay': args.weight_decay,
-        'batch_size': args.batch_size, 'epochs': args.epochs, 'seed': args.seed,
-        'train_size': int(len(x_train)), 'test_size': int(len(x_test)), 'mode': args.mode,
-        'device': args.device, 'dtype': str(network.dtype),
-        'classes': list(CLASS_NAMES[args.dataset]), 'keisan_version': keisan.__version__})
     try:
-        trainer.train()
+        with np.errstate(over='ignore', invalid='ignore', divide='ignore'):
+            trainer.train()         # the numerics guard reports a divergence, in one line
+    except NonFiniteError as e:
+        raise CLIError(str(e)) from None
     except KeyboardInterrupt:
-        print('\ninterrupted after epoch %d; continue with the same command plus --resume'
-              % trainer.current_epoch, file=sys.stderr)
+        if trainer.current_epoch == 0:
+            print('\ninterrupted before the first epoch ended: nothing was written to %s'
+                  % run.path, file=sys.stderr)
+        else:
+            print('\ninterrupted after epoch %d; continue with the same command plus --resume'
+                  % trainer.current_epoch, file=sys.stderr)
         return 130
     except OSError as e:        # disk full, directory removed, ... while saving an epoch
         raise CLIError('cannot write the run files in %s: %s' % (run.path, e)) from None
@@ -163,7 +201,10 @@ def cmd_evaluate(args):
         raise CLIError('%s: unknown dataset %r in %s' % (args.dir, dataset, RunDirectory.CONFIG))
     _, (x_test, t_test) = _load_data(dataset, config['model'], args.data_dir,
                                      not args.no_download, test_size=args.test_size)
-    loss, acc = evaluate_network(network, x_test, t_test, batch_size=args.batch_size)
+    try:
+        loss, acc = evaluate_network(network, x_test, t_test, batch_size=args.batch_size)
+    except NonFiniteError as e:     # finite parameters whose scores overflow
+        raise CLIError('%s: %s' % (args.dir, e)) from None
     predicted = np.concatenate([
         network.predict(x_test[i:i + args.batch_size], train_flg=False).argmax(axis=1)
         for i in range(0, len(x_test), args.batch_size)])
@@ -186,26 +227,70 @@ def cmd_evaluate(args):
 
 # ----- predict ------------------------------------------------------------------------------
 def _read_image(path, shape):
-    """Grayscale image resized to ``shape`` (H, W) as float32 in [0, 1], white on black.
+    """A grayscale image resized to ``shape`` (H, W) as float32 in [0, 1], light on dark.
 
-    Returns ``(array, inverted)``. MNIST and Fashion-MNIST are light objects on a
-    black background, so an image that looks dark-on-light is inverted: one whose
-    mean brightness is above 0.5, or whose border (the background, for a centred
-    object; catches an object that fills most of a white frame) is.
+    Returns ``(array, inverted)``. The rules, in order:
+
+    * values: 8-bit images (and palettes, colour: their luminance) are divided by
+      255, 16-bit ones by 65535; float images are taken as they are when they lie in
+      [0, 1], else stretched from their minimum to their maximum;
+    * transparency (RGBA, LA, a palette or colour key with a transparent entry): the
+      shape is taken from the alpha channel; transparent pixels become the
+      background, and the background is the one that makes the object stand out:
+      white behind a dark object (the mean of the visible pixels, weighted by alpha,
+      below 0.5), black behind a light one;
+    * MNIST and Fashion-MNIST are light objects on a black background, so an image
+      that looks dark-on-light is inverted: one whose mean brightness is above
+      0.5, or whose border (the background, for a centred object; catches an object
+      that fills most of a white frame) is.
+
+    Images smaller than ``MIN_IMAGE_SIDE`` pixels a side, fully transparent ones and
+    float images with NaN or inf are refused (CLIError).
     """
     from PIL import Image
     resample = getattr(Image, 'Resampling', Image).BILINEAR
     try:
         with Image.open(path) as image:
-            gray = image.convert('L').resize((shape[1], shape[0]), resample)
+            gray, alpha = _gray_and_alpha(image)
     except (OSError, ValueError, Image.DecompressionBombError) as e:
         raise CLIError('cannot read image %s: %s' % (path, e)) from None
-    array = np.asarray(gray, dtype=np.float32) / np.float32(255.0)
+    if min(gray.shape) < MIN_IMAGE_SIDE:
+        raise CLIError('image %s is %dx%d pixels; predict needs at least %dx%d'
+                       % (path, gray.shape[1], gray.shape[0], MIN_IMAGE_SIDE, MIN_IMAGE_SIDE))
+    if not np.isfinite(gray).all():
+        raise CLIError('image %s holds NaN or infinite values' % path)
+    if alpha is not None:
+        if not alpha.any():
+            raise CLIError('image %s is fully transparent: there is nothing to classify' % path)
+        background = 1.0 if (gray * alpha).sum() / alpha.sum() < 0.5 else 0.0
+        gray = alpha * gray + (1.0 - alpha) * background
+    resized = Image.fromarray(gray.astype(np.float32), mode='F').resize((shape[1], shape[0]),
+                                                                        resample)
+    array = np.clip(np.asarray(resized, dtype=np.float32), 0.0, 1.0)
     border = np.concatenate([array[0], array[-1], array[1:-1, 0], array[1:-1, -1]])
     inverted = float(array.mean()) > 0.5 or float(np.median(border)) > 0.5
     if inverted:
         array = 1.0 - array
     return array, inverted
+
+
+def _gray_and_alpha(image):
+    """``(gray, alpha)`` of a PIL image as float64 arrays in [0, 1] (alpha None when the
+    image has no transparency), scaled by the rules of :func:`_read_image`."""
+    if image.mode == 'F' or image.mode.startswith('I'):
+        values = np.asarray(image, dtype=np.float64)
+        finite = values[np.isfinite(values)]
+        low, high = (finite.min(), finite.max()) if finite.size else (0.0, 0.0)
+        if image.mode != 'F' and low >= 0 and high <= 65535:
+            return values / 65535.0, None                       # 16-bit
+        if image.mode == 'F' and low >= 0 and high <= 1:
+            return values, None
+        return (values - low) / (high - low if high > low else 1.0), None
+    if image.mode in ('RGBA', 'LA', 'PA', 'RGBa', 'La') or 'transparency' in image.info:
+        rgba = image.convert('RGBA')
+        return (np.asarray(rgba.convert('L'), dtype=np.float64) / 255.0,
+                np.asarray(rgba.getchannel('A'), dtype=np.float64) / 255.0)
+    return np.asarray(image.convert('L'), dtype=np.float64) / 255.0, None
 
 
 def cmd_predict(args):
@@ -221,6 +306,10 @@ def cmd_predict(args):
     images = [_read_image(path, hw) for path in args.images]   # all readable before output
     x = np.stack([a for a, _ in images]).reshape((len(images),) + input_shape)
     scores = network.predict(x.astype(network.dtype), train_flg=False)
+    finite = np.isfinite(scores).all(axis=1)
+    if not finite.all():
+        raise CLIError('%s: the scores of %s are NaN or inf (the model overflows)'
+                       % (args.dir, args.images[int(np.argmin(finite))]))
     probs = softmax(np.asarray(scores, dtype=np.float64), axis=1)
     for path, (_, inverted), p in zip(args.images, images, probs):
         top = np.argsort(-p, kind='stable')[:args.top or len(p)]
@@ -271,34 +360,41 @@ def build_parser():
                        description='Train a network; every epoch writes model.npz, '
                        'checkpoint.npz, metrics.csv/json and curves.png into --out.')
     p.add_argument('--model', choices=models, default='simple_conv')
-    p.add_argument('--dataset', choices=DATASETS, default='fashion-mnist')
-    p.add_argument('--optimizer', choices=O.NAMES, default='adam',
+    p.add_argument('--dataset', choices=CHOICES['dataset'], default='fashion-mnist')
+    p.add_argument('--optimizer', choices=CHOICES['optimizer'], default='adam',
                    help='update rule (default adam); adamw is Adam with its own decoupled '
                    'weight decay (weight_decay_rate 1e-5 per step), besides --weight-decay')
-    p.add_argument('--lr', type=float, default=None,
+    p.add_argument('--lr', type=RANGES['lr'].parse, default=None,
                    help="learning rate (default: the optimizer's own, e.g. 0.01 for sgd, "
                    '0.001 for adam, 1e-4 for rmspropgraves, 1.0 for adadelta)')
-    p.add_argument('--epochs', type=_positive_int, default=5)
-    p.add_argument('--lr-schedule', choices=('constant', 'cosine'), default='constant',
+    p.add_argument('--epochs', type=RANGES['epochs'].parse, default=5)
+    p.add_argument('--lr-schedule', choices=CHOICES['lr_schedule'], default='constant',
                    help='constant lr, or cosine annealing from --lr to 0 over --epochs '
                    '(a resumed run anneals over its own --epochs)')
-    p.add_argument('--batch-size', type=_positive_int, default=100)
-    p.add_argument('--weight-decay', type=float, default=0.0,
+    p.add_argument('--batch-size', type=RANGES['batch_size'].parse, default=100)
+    p.add_argument('--weight-decay', type=RANGES['weight_decay'].parse, default=0.0,
                    help="L2 weight decay lambda (the book's weight_decay_lambda): every "
                    "model's loss adds 0.5*lambda*sum(W**2) over its weights, not its biases "
                    '(default 0)')
-    p.add_argument('--seed', type=int, default=0,
-                   help='seeds np.random (weights, dropout) and the shuffling')
-    p.add_argument('--train-size', type=_positive_int, default=None,
+    p.add_argument('--seed', type=RANGES['seed'].parse, default=0,
+                   help='seeds np.random (weights, dropout) and the shuffling (0 to 2**32-1)')
+    p.add_argument('--train-size', type=RANGES['train_size'].parse, default=None,
                    help='use the first N training images')
-    p.add_argument('--test-size', type=_positive_int, default=None,
+    p.add_argument('--test-size', type=RANGES['test_size'].parse, default=None,
                    help='evaluate on the first N test images')
     p.add_argument('--out', default=None, help='run directory (default runs/MODEL-DATASET)')
     p.add_argument('--resume', action='store_true',
-                   help='continue from OUT/checkpoint.npz, exactly as if never stopped')
-    p.add_argument('--mode', choices=('book', 'autograd'), default='book',
+                   help='continue from OUT/checkpoint.npz, exactly as if never stopped (the '
+                   "settings must be the run's)")
+    p.add_argument('--overwrite', action='store_true',
+                   help='start a new run in an OUT that holds one (its files are replaced when '
+                   'the first epoch ends)')
+    p.add_argument('--no-nan-check', action='store_true',
+                   help='skip the per-step check for a NaN or infinite loss (the parameters are '
+                   'still checked before each epoch is saved)')
+    p.add_argument('--mode', choices=CHOICES['mode'], default='book',
                    help='backprop with network.gradient (book) or the define-by-run graph')
-    p.add_argument('--device', choices=('cpu', 'gpu'), default='cpu')
+    p.add_argument('--device', choices=CHOICES['device'], default='cpu')
     p.add_argument('--no-progress', action='store_true', help='no progress bar')
     p.add_argument('--data-dir', default=None, help='dataset directory (default $KEISAN_DATA)')
     p.add_argument('--no-download', action='store_true',
@@ -307,8 +403,8 @@ def build_parser():
 
     p = sub.add_parser('evaluate', help='test loss and accuracy (per class) of a trained run')
     p.add_argument('dir', help='run directory with config.json and model.npz')
-    p.add_argument('--batch-size', type=_positive_int, default=100)
-    p.add_argument('--test-size', type=_positive_int, default=None,
+    p.add_argument('--batch-size', type=RANGES['batch_size'].parse, default=100)
+    p.add_argument('--test-size', type=RANGES['test_size'].parse, default=None,
                    help='evaluate on the first N test images')
     p.add_argument('--data-dir', default=None)
     p.add_argument('--no-download', action='store_true')
@@ -317,15 +413,15 @@ def build_parser():
     p = sub.add_parser('predict', help='classify image files with a trained run')
     p.add_argument('dir', help='run directory with config.json and model.npz')
     p.add_argument('images', nargs='+', metavar='IMAGE')
-    p.add_argument('--top', type=_nonnegative_int, default=3,
+    p.add_argument('--top', type=RANGES['top'].parse, default=3,
                    help='list the N most likely classes with their probabilities (default 3; '
                    '0: all classes)')
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser('gradcheck', help='compare backprop with numerical gradients')
     p.add_argument('--model', choices=models, required=True)
-    p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--h', type=float, default=1e-6,
+    p.add_argument('--seed', type=RANGES['seed'].parse, default=0)
+    p.add_argument('--h', type=RANGES['h'].parse, default=1e-6,
                    help='central-difference step (default 1e-6; the book uses 1e-4)')
     p.set_defaults(func=cmd_gradcheck)
     return parser

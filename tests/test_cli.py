@@ -137,7 +137,7 @@ def test_cosine_lr_schedule_and_resume(tmp_path, capsys):
     assert config['lr_schedule'] == 'cosine' and config['optimizer_params'] == {'lr': 0.001}
     capsys.readouterr()
     assert train_two_layer(out, '--epochs', '2', '--resume') == 2        # schedule differs
-    assert 'lr schedule' in capsys.readouterr().err
+    assert '--lr-schedule constant (the run has cosine)' in capsys.readouterr().err
     assert train_two_layer(out, '--epochs', '2', '--resume', '--lr-schedule', 'cosine') == 0
     assert 'learning rate' not in capsys.readouterr().out          # base lr unchanged
     history = json.loads((out / 'metrics.json').read_text())
@@ -179,7 +179,15 @@ def test_incompatible_checkpoint(tmp_path, capsys):
                      '--no-progress', '--no-download', '--out', str(out), '--resume'])
     assert code == 2
     err = capsys.readouterr().err
+    assert '--model mlp (the run has two_layer)' in err and 'Traceback' not in err
+    # Without config.json, the checkpoint's shapes tell.
+    (out / 'config.json').rename(out / 'config.saved')
+    code = cli.main(['train', '--model', 'mlp', '--train-size', '1000', '--test-size', '500',
+                     '--no-progress', '--no-download', '--out', str(out), '--resume'])
+    assert code == 2
+    err = capsys.readouterr().err
     assert 'W2' in err and 'shape' in err and 'Traceback' not in err
+    (out / 'config.saved').rename(out / 'config.json')
     # model.npz that does not fit config.json: evaluate names the parameter.
     config = json.loads((out / 'config.json').read_text())
     config['model_args']['hidden_size'] = 50

@@ -209,8 +209,8 @@ def test_network_with_only_the_book_interface(tmp_path):
     trainer = quiet(BookOnlyNet(), split(), epochs=2, optimizer='sgd',
                     optimizer_param={'lr': 0.1}, out=str(tmp_path), seed=0)
     assert trainer.train()[-1]['test_acc'] >= 0.9
-    resumed = quiet(BookOnlyNet(), split(), epochs=3, optimizer='sgd', out=str(tmp_path),
-                    seed=0, resume=True)
+    resumed = quiet(BookOnlyNet(), split(), epochs=3, optimizer='sgd',
+                    optimizer_param={'lr': 0.1}, out=str(tmp_path), seed=0, resume=True)
     assert resumed.current_epoch == 2
     for key, value in trainer.network.params.items():
         assert np.array_equal(resumed.network.params[key], value)
@@ -330,7 +330,7 @@ def test_resume_errors(tmp_path):
         quiet(TwoLayerNet(10, 9, 2), split(), optimizer='adam', out=str(out), resume=True)
     with pytest.raises(ValueError, match='Adam.*SGD'):
         quiet(TwoLayerNet(10, 8, 2), split(), optimizer='sgd', out=str(out), resume=True)
-    with pytest.raises(ValueError, match='batches of'):
+    with pytest.raises(ValueError, match='batch size 100, this run uses 7'):
         quiet(TwoLayerNet(10, 8, 2), split(), optimizer='adam', mini_batch_size=7,
               out=str(out), resume=True)
 
@@ -439,28 +439,34 @@ def test_weight_decay_lambda_shrinks_the_weights_of_every_cli_model():
 
 
 # ----- the run directory ---------------------------------------------------------------------------
-def test_a_resumed_run_records_the_checkpoints_lr(tmp_path, capsys):
-    """With a schedule its base lr (not the annealed lr of the next epoch), else the
-    optimizer's; it wins over the lr asked for, with a note."""
+def test_resume_refuses_every_changed_setting_by_name(tmp_path):
+    """The checkpoint's lr (a schedule's base lr), other hyperparameters, weight decay,
+    evaluation size and drop_last must be this trainer's: one message names each."""
     from keisan.training import RunDirectory, read_checkpoint
     cosine = cosine_trainer(tmp_path / 'cos')
     cosine.epochs = 1
     cosine.train()
-    plain = quiet(TwoLayerNet(10, 8, 2), split(), epochs=1, optimizer='sgd',
-                  optimizer_param={'lr': 0.3}, out=str(tmp_path / 'sgd'))
-    plain.train()
-    run = RunDirectory(tmp_path / 'cos')
-    resumed = cosine_trainer(tmp_path / 'cos', resume=True)
+    resumed = cosine_trainer(tmp_path / 'cos', resume=True)        # same settings: fine
     assert resumed.optimizer.lr < 0.2                                # the next epoch's lr
-    capsys.readouterr()
-    assert run.resumed_lr(resumed, 0.2) == 0.2
-    assert capsys.readouterr().out == ''
-    resumed = quiet(TwoLayerNet(10, 8, 2), split(), epochs=1, optimizer='sgd',
-                    optimizer_param={'lr': 0.01}, out=str(tmp_path / 'sgd'), resume=True)
-    assert RunDirectory.resumed_lr(resumed, 0.01) == 0.3
-    assert "checkpoint's learning rate 0.3 (not 0.01)" in capsys.readouterr().out
+    np.random.seed(3)
+    with pytest.raises(ValueError, match='lr schedule base lr 0.2, this run uses 0.1'):
+        quiet(TwoLayerNet(10, 8, 2, weight_init_std=0.1), split(), epochs=4, optimizer='SGD',
+              optimizer_param={'lr': 0.1}, out=str(tmp_path / 'cos'), seed=1,
+              lr_schedule='cosine', resume=True)
+    quiet(TwoLayerNet(10, 8, 2), split(), epochs=1, optimizer='momentum',
+          optimizer_param={'lr': 0.3}, out=str(tmp_path / 'm')).train()
+    with pytest.raises(ValueError) as e:
+        quiet(TwoLayerNet(10, 8, 2, weight_decay_lambda=0.5), split(), epochs=2,
+              optimizer='momentum', optimizer_param={'lr': 0.01, 'momentum': 0.5},
+              evaluate_sample_num_per_epoch=10, drop_last=True, out=str(tmp_path / 'm'),
+              resume=True)
+    for part in ('MomentumSGD lr 0.3, this run uses 0.01',
+                 'MomentumSGD momentum 0.9, this run uses 0.5', 'weight decay 0.0, this run '
+                 'uses 0.5', 'evaluation size 60, this run uses 10', 'drop_last False'):
+        assert part in str(e.value)
     with pytest.raises(FileNotFoundError, match='no checkpoint'):
         read_checkpoint(str(tmp_path / 'none' / 'checkpoint.npz'))
+    run = RunDirectory(tmp_path / 'cos')
     assert run.saved_files()[:2] == ['model.npz', 'checkpoint.npz']
     (tmp_path / 'file').write_text('x')
     with pytest.raises(ValueError, match='not a directory'):

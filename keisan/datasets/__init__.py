@@ -5,7 +5,7 @@
 >>> for x, t in DataLoader((x_train, t_train), 100, shuffle=True, seed=0):  # doctest: +SKIP
 ...     pass
 """
-from keisan.datasets.dataset import DataLoader, Dataset, TupleDataset
+from keisan.datasets.dataset import DataLoader, Dataset, TupleDataset, check_finite_data
 from keisan.datasets.download import fetch
 from keisan.datasets.errors import DatasetError
 from keisan.datasets.idx import read_idx, write_idx
@@ -14,7 +14,7 @@ from keisan.datasets.mnist import (FASHION_MNIST_CLASSES, MNIST_CLASSES, load_fa
 
 __all__ = ['load_mnist', 'load_fashion_mnist', 'read_idx', 'write_idx', 'fetch',
            'DatasetError', 'Dataset', 'TupleDataset', 'DataLoader', 'MNIST_CLASSES',
-           'FASHION_MNIST_CLASSES', 'get_dataset']
+           'FASHION_MNIST_CLASSES', 'get_dataset', 'check_finite_data']
 
 _LOADERS = {
     'mnist': load_mnist,

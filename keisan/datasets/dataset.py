@@ -6,7 +6,30 @@ import numpy as np
 from keisan import cuda
 from keisan.random_state import decode_state, encode_state
 
-__all__ = ['Dataset', 'TupleDataset', 'DataLoader']
+__all__ = ['Dataset', 'TupleDataset', 'DataLoader', 'check_finite_data']
+
+#: seeds NumPy's legacy ``np.random.seed`` takes; the loader keeps to the same range
+MAX_SEED = 2 ** 32 - 1
+
+
+def check_finite_data(x, where):
+    """Refuse a float array ``x`` (data or one-hot labels) with NaN or inf.
+
+    Raises:
+        ValueError: '<where> holds <count> NaN or infinite values; the first is in
+            example <i>'. Arrays of other dtypes pass unchecked.
+    """
+    if getattr(x, 'dtype', None) is None or x.dtype.kind not in 'fc' or x.size == 0:
+        return
+    xp = cuda.get_array_module(x)
+    finite = xp.isfinite(x)
+    if bool(finite.all()):
+        return
+    bad = int(x.size - xp.count_nonzero(finite))
+    first = int(xp.argmin(finite.reshape(len(x), -1).all(axis=1)))
+    raise ValueError('%s holds %d NaN or infinite value%s; the first is in example %d: '
+                     'clean or drop those examples first'
+                     % (where, bad, '' if bad == 1 else 's', first))
 
 
 class Dataset:
@@ -66,7 +89,7 @@ class DataLoader:
         shuffle: visit the examples in a new random order every epoch. The orders
             come from ``np.random.default_rng(seed)``, advanced once per epoch, so
             a given seed always yields the same sequence of epochs.
-        seed: int seed (or None for a fresh random one).
+        seed: int seed in [0, 2**32 - 1] (or None for a fresh random one).
         drop_last: drop the last batch if it is smaller than ``batch_size``.
         device: None or 'cpu' for NumPy batches; 'gpu' (or 'cuda') to copy each
             batch to the GPU with ``keisan.cuda.to_gpu``.
@@ -98,8 +121,9 @@ class DataLoader:
         if not _is_int(batch_size) or batch_size <= 0:
             raise ValueError('DataLoader: batch_size must be a positive int, got %r'
                              % (batch_size,))
-        if seed is not None and not _is_int(seed):
-            raise ValueError('DataLoader: seed must be an int or None, got %r' % (seed,))
+        if seed is not None and not (_is_int(seed) and 0 <= seed <= MAX_SEED):
+            raise ValueError('DataLoader: seed must be None or an int in [0, %d], got %r'
+                             % (MAX_SEED, seed))
         if device not in (None, 'cpu', 'gpu', 'cuda'):
             raise ValueError("DataLoader: device must be None, 'cpu' or 'gpu', got %r"
                              % (device,))

@@ -185,7 +185,8 @@ def _hint(key, directory):
     if key == 'fashion-mnist':
         lines.append('install the Debian package: apt-get install -y dataset-fashion-mnist')
     lines.append('put the four files (gzipped or not) in %s' % directory)
-    lines.append('or set KEISAN_DATA to a directory holding %s/ with them' % key)
+    lines.append('or set KEISAN_DATA to a directory holding %s/ with them, or to a writable '
+                 'one to download them into' % key)
     if key == 'mnist':
         lines.append('(Fashion-MNIST is available offline with: '
                      'apt-get install -y dataset-fashion-mnist)')

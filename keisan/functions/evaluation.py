@@ -13,17 +13,27 @@ def accuracy(y, t):
     Returns:
         scalar Variable (float of y's dtype; float64 for integer y), not part of any graph.
     Raises:
-        ValueError: y is not 2-D, the batch sizes differ, or a label is out of range.
+        ValueError: y is not 2-D, the batch is empty, the batch sizes differ, a label
+            is out of range, or a row of y holds NaN or inf (argmax would call a row
+            of NaN class 0).
     """
     y = y.data if isinstance(y, Variable) else as_array(y, where='accuracy')
     t = t.data if isinstance(t, Variable) else as_array(t, where='accuracy')
     if y.ndim != 2:
         raise ValueError('accuracy: y must be (N, C) scores, got shape %s' % (y.shape,))
+    if len(y) == 0:
+        raise ValueError('accuracy: the batch is empty (y has shape %s)' % (y.shape,))
     if t.shape == y.shape:
         t = t.argmax(axis=1)
     else:
         check_labels('accuracy', y, t, x_name='y')
     xp = get_array_module(y)
+    if y.dtype.kind == 'f':
+        finite = xp.isfinite(y).all(axis=1)
+        bad = len(y) - int(xp.count_nonzero(finite))
+        if bad:
+            raise ValueError('accuracy: %d row%s of y hold%s NaN or inf (the first is row %d)'
+                             % (bad, 's' * (bad > 1), 's' * (bad == 1), int(xp.argmin(finite))))
     # .mean() returns a NumPy scalar, which Variable does not accept: make it a 0-d array.
     acc = xp.asarray((y.argmax(axis=1) == t).mean(),
                      dtype=y.dtype if y.dtype.kind == 'f' else 'float64')

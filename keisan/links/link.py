@@ -6,6 +6,8 @@ Persistent arrays (batch-norm running statistics) are registered with
 :meth:`Link.register_persistent`: they are saved and moved to the GPU with the
 parameters but never updated by optimizers.
 """
+import numpy as np
+
 from keisan import cuda
 from keisan.config import config, using_config
 from keisan.core.variable import Parameter
@@ -129,11 +131,18 @@ class Link:
         return state
 
     def load_state_dict(self, state, strict=True):
-        """Copy arrays from ``state`` into the parameters *in place* (shapes must match).
+        """Copy arrays from ``state`` into the parameters *in place*, all or nothing.
+
+        Every array must be floating point, match the shape of its parameter and be
+        finite once converted to the parameter's dtype (:func:`convert_loaded`: a
+        float16/32/64 array is rounded to it; an integer, bool, string, complex or
+        object array is refused). Names missing from ``state`` or unknown to the
+        link are refused with ``strict``. One ValueError names every problem, and
+        then nothing has been loaded.
 
         Arrays are copied into the existing buffers so that anything sharing them
         (the book's ``params`` dict, layers) sees the new values. Uninitialized
-        parameters take the stored shape.
+        parameters take the stored shape and dtype.
         """
         expected = dict(self.namedparams())
         persistents = {name: (link, attr) for name, link, attr in self._persistent_slots()}
@@ -150,6 +159,7 @@ class Link:
                 problems.append('missing %s' % ', '.join(missing))
             if unexpected:
                 problems.append('unexpected %s' % ', '.join(unexpected))
+        converted = {}
         for name, value in state.items():
             if name in expected:
                 target = expected[name].data
@@ -158,15 +168,15 @@ class Link:
                 target = getattr(link, attr)
             else:
                 continue
-            if target is not None and target.shape != value.shape:
-                problems.append('%s has shape %s in the file but %s in the model'
-                                % (name, value.shape, target.shape))
+            converted[name], problem = convert_loaded(name, value, target)
+            if problem:
+                problems.append(problem)
         if problems:
             raise ValueError('load_state_dict: %s' % '; '.join(problems))
-        for name, value in state.items():
+        for name, value in converted.items():
             if name in expected:
                 _assign(expected[name], 'data', value)
-            elif name in persistents:
+            else:
                 _assign(*persistents[name], value)
 
     def _persistent_slots(self):
@@ -204,6 +214,41 @@ class Link:
             lines.append('  %s: %s' % (name, 'uninitialized' if p.data is None
                                        else '%s %s' % (p.shape, p.dtype)))
         return '\n'.join(lines) + ')' if len(lines) > 1 else type(self).__name__ + '()'
+
+
+def convert_loaded(name, value, target):
+    """``(array, None)``: ``value``, read from a file for the array ``target``, in
+    ``target``'s dtype; or ``(None, problem)``, a message naming ``name``.
+
+    The rule: ``value`` must be a floating-point array (float16, float32 or float64;
+    integers, bools, strings, complex numbers and objects are refused rather than
+    cast), of ``target``'s shape, and finite after rounding to ``target``'s dtype
+    (float64 1e300 would be inf in float32). ``target`` None (an uninitialized
+    parameter) keeps ``value``'s shape and float dtype.
+    """
+    dtype = getattr(value, 'dtype', None)
+    if dtype is None or not hasattr(value, 'shape'):
+        return None, '%s is a %s, not an array' % (name, type(value).__name__)
+    if dtype.kind != 'f':
+        return None, '%s has dtype %s; parameters must be floating point' % (name, dtype)
+    if target is not None and target.shape != value.shape:
+        return None, ('%s has shape %s in the file but %s in the model'
+                      % (name, value.shape, target.shape))
+    problem = _non_finite(name, value, 'in the file')
+    if problem or target is None or target.dtype == dtype:
+        return (None if problem else value), problem
+    with np.errstate(over='ignore'):        # too large for the dtype: inf, refused below
+        value = value.astype(target.dtype)
+    problem = _non_finite(name, value, 'once rounded to the model\'s %s' % target.dtype)
+    return (None if problem else value), problem
+
+
+def _non_finite(name, array, where):
+    xp = cuda.get_array_module(array)
+    bad = int(array.size - xp.count_nonzero(xp.isfinite(array)))
+    if bad:
+        return '%s holds %d NaN or infinite value%s %s' % (name, bad, 's' * (bad > 1), where)
+    return None
 
 
 def _assign(owner, attr, value):

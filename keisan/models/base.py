@@ -144,6 +144,9 @@ class BookNetwork(Link):
 
     def accuracy(self, x, t, batch_size=100):
         """Fraction of correct argmax predictions, evaluated in batches (test mode)."""
+        if len(x) == 0:
+            raise ValueError('%s.accuracy: the batch is empty (x has shape %s)'
+                             % (type(self).__name__, x.shape))
         if t.ndim != 1:
             t = np.argmax(t, axis=1)
         correct = 0

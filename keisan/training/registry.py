@@ -2,8 +2,9 @@
 
 :data:`MODELS` maps each name to its class and the constructor arguments the CLI
 uses; ``build_model(name, model_args)`` rebuilds a network from what a run's
-``config.json`` records, and ``gradcheck_model(name)`` makes a tiny float64 one
-for checking backprop against numerical gradients.
+``config.json`` records (after :func:`check_model_args`), and
+``gradcheck_model(name)`` makes a tiny float64 one for checking backprop against
+numerical gradients.
 """
 import copy
 
@@ -11,9 +12,10 @@ import numpy as np
 
 from keisan.models import (DeepConvNet, MultiLayerNet, MultiLayerNetExtend, SimpleConvNet,
                            TwoLayerNet)
+from keisan.training.settings import CHOICES, MAX_LAYERS, RANGES, Range
 
-__all__ = ['MODELS', 'build_model', 'default_model_args', 'gradcheck_model',
-           'model_input_shape', 'takes_images']
+__all__ = ['MODELS', 'build_model', 'check_model_args', 'default_model_args',
+           'gradcheck_model', 'model_input_shape', 'takes_images']
 
 #: name -> (class, constructor arguments for 28x28 images and 10 classes, JSON-style).
 #: The conv nets, whose arguments have an ``input_dim``, take (N, 1, 28, 28) images
@@ -51,16 +53,83 @@ def default_model_args(name, weight_decay=0.0):
     ``0.5 * lambda * sum(W**2)`` over the weights (not the biases), added to the loss.
     """
     args = copy.deepcopy(_entry(name)[1])
-    args['weight_decay_lambda'] = float(weight_decay)
+    args['weight_decay_lambda'] = RANGES['weight_decay'].check(weight_decay, 'weight_decay')
     return args
+
+
+#: the arguments that fix a network's input and output: 28x28 images, 10 classes
+_SHAPE_ARGS = ('input_size', 'input_dim', 'output_size')
+_INIT_NAMES = ('relu', 'he', 'sigmoid', 'xavier')
+_INIT_STD = Range(float, 0.0, open_low=True)
+
+
+def check_model_args(name, model_args, where='model_args'):
+    """Refuse constructor arguments of model ``name`` that the CLI would never write.
+
+    The keys must be among :func:`default_model_args`' (missing ones take the class
+    defaults); the input and output sizes must be the defaults (28x28 images, 10
+    classes); ``hidden_size`` and each of ``hidden_size_list`` (1 to ``MAX_LAYERS``
+    entries) in ``RANGES['hidden_size']``; ``weight_decay_lambda`` in
+    ``RANGES['weight_decay']``; ``weight_init_std`` a number > 0 or one of 'relu', 'he',
+    'sigmoid', 'xavier'; ``use_batchnorm`` a bool. Raises ValueError naming ``where``
+    and every offending key.
+    """
+    defaults = default_model_args(name)
+    if not isinstance(model_args, dict):
+        raise ValueError('%s must be a dict of %s arguments, got %r' % (where, name, model_args))
+    problems = []
+    for key, value in model_args.items():
+        try:
+            _check_model_arg(key, value, defaults, '%s %s' % (where, key))
+        except ValueError as e:
+            problems.append(str(e))
+    if problems:
+        raise ValueError('; '.join(problems))
+
+
+def _check_model_arg(key, value, defaults, where):
+    if key not in defaults:
+        raise ValueError('%s is not an argument keisan sets (known: %s)'
+                         % (where, ', '.join(defaults)))
+    if key in _SHAPE_ARGS:
+        if (list(value) if isinstance(value, tuple) else value) != defaults[key]:
+            raise ValueError('%s must be %r (28x28 images, 10 classes), got %r'
+                             % (where, defaults[key], value))
+    elif key == 'hidden_size':
+        RANGES['hidden_size'].check(value, where)
+    elif key == 'hidden_size_list':
+        if not isinstance(value, list) or not 1 <= len(value) <= MAX_LAYERS:
+            raise ValueError('%s must be a list of 1 to %d layer widths, got %r'
+                             % (where, MAX_LAYERS, value))
+        for width in value:
+            RANGES['hidden_size'].check(width, where + ' entry')
+    elif key == 'weight_decay_lambda':
+        RANGES['weight_decay'].check(value, where)
+    elif key == 'weight_init_std':
+        if value not in _INIT_NAMES:
+            try:
+                _INIT_STD.check(value, where)
+            except ValueError:
+                raise ValueError('%s must be %s or one of %s, got %r' % (
+                    where, _INIT_STD.expected(), ', '.join(_INIT_NAMES), value)) from None
+    elif not isinstance(value, bool):               # use_batchnorm
+        raise ValueError('%s must be true or false, got %r' % (where, value))
 
 
 def build_model(name, model_args=None, dtype=None):
     """A new network ``name`` built with ``model_args`` (JSON-style: lists for tuples).
 
     Draws its initial weights from ``np.random`` (seed it first for a reproducible run).
+    ``model_args`` are checked first (:func:`check_model_args`), and ``dtype`` must be
+    one of ``CHOICES['dtype']`` (ValueError).
     """
     cls = _entry(name)[0]
+    if model_args is not None:
+        check_model_args(name, model_args)
+    if dtype is not None and str(dtype) not in CHOICES['dtype'] and \
+            getattr(dtype, '__name__', None) not in CHOICES['dtype']:
+        raise ValueError('build_model: dtype must be one of %s, got %r'
+                         % (', '.join(CHOICES['dtype']), dtype))
     kwargs = copy.deepcopy(model_args if model_args is not None else default_model_args(name))
     if 'input_dim' in kwargs:
         kwargs['input_dim'] = tuple(kwargs['input_dim'])

@@ -1,4 +1,5 @@
-"""A training run's directory: its files, how they are written and read, the resumed lr.
+"""A training run's directory: its files, how they are written and read, the settings a
+resumed run must keep.
 
     config.json       what was trained: model name and arguments, data, optimizer, ...
     model.npz         the network's parameters and batch-norm statistics
@@ -7,7 +8,10 @@
 
 :class:`RunDirectory` owns these names. Every file is written to a temporary name
 in the same directory and renamed over the old one (:mod:`keisan.fileio`), so a
-run killed at any moment leaves complete files behind.
+run killed at any moment leaves complete files behind. Files are written only at
+the end of an epoch, config.json first: a new run that replaces an old one removes
+the old run's files at its first epoch end, so that no moment pairs the new
+config.json with the old model (until then the old run is intact).
 """
 import csv
 import io
@@ -17,9 +21,11 @@ import sys
 
 from keisan import serializers
 from keisan.fileio import atomic_path, atomic_write
-from keisan.training.registry import MODELS, build_model
+from keisan.training.registry import MODELS, build_model, check_model_args, default_model_args
+from keisan.training.settings import CHOICES, RANGES
 
-__all__ = ['METRICS', 'RunDirectory', 'plot_curves', 'read_checkpoint']
+__all__ = ['HISTORY_SETTINGS', 'METRICS', 'RunDirectory', 'check_config', 'plot_curves',
+           'read_checkpoint']
 
 #: Columns of metrics.csv / keys of each history entry, in order. ``train_loss`` is
 #: the mean of the epoch's mini-batch losses; ``train_eval_loss`` the test-mode
@@ -27,15 +33,25 @@ __all__ = ['METRICS', 'RunDirectory', 'plot_curves', 'read_checkpoint']
 METRICS = ('epoch', 'train_loss', 'train_acc', 'test_loss', 'test_acc', 'seconds', 'lr',
            'train_eval_loss')
 
+#: The config.json settings that give a run's history its meaning: a resumed run must
+#: keep every one of them (``epochs``, ``mode`` and ``device`` may change).
+HISTORY_SETTINGS = ('model', 'model_args', 'dataset', 'train_size', 'test_size', 'batch_size',
+                    'optimizer', 'optimizer_params', 'lr_schedule', 'weight_decay', 'seed',
+                    'dtype')
+
 
 class RunDirectory:
-    """The files of one training run in the directory ``path`` (which may not exist yet)."""
+    """The files of one training run in the directory ``path`` (which may not exist yet).
+
+    ``config`` (a dict, or None) is written as config.json with every epoch's files.
+    """
     CONFIG, MODEL, CHECKPOINT = 'config.json', 'model.npz', 'checkpoint.npz'
     #: every file of a finished epoch, in the order ``keisan train`` lists them
     FILES = (MODEL, CHECKPOINT, 'metrics.csv', 'metrics.json', 'curves.png', CONFIG)
 
-    def __init__(self, path):
+    def __init__(self, path, config=None):
         self.path = os.fspath(path)
+        self.config = config
 
     def file(self, name):
         return os.path.join(self.path, name)
@@ -47,6 +63,18 @@ class RunDirectory:
     def saved_files(self):
         """The names of :attr:`FILES` that exist."""
         return [name for name in self.FILES if os.path.isfile(self.file(name))]
+
+    def check_new_run(self, overwrite=False, how='resume it with Trainer.resume(), or '
+                      'replace it with TrainerOptions(overwrite=True)'):
+        """Refuse to start a new run here if the directory holds one, unless ``overwrite``.
+
+        Raises:
+            FileExistsError: naming the directory, its run's files and ``how`` to go on.
+        """
+        files = self.saved_files()
+        if files and not overwrite:
+            raise FileExistsError('%s already holds a training run (%s): %s'
+                                  % (self.path, ', '.join(files), how))
 
     def create(self):
         """Make the directory; ValueError (starting with the path) if it cannot hold a run."""
@@ -61,12 +89,19 @@ class RunDirectory:
             raise ValueError('%s: the directory is not writable' % self.path)
 
     # ----- writing ------------------------------------------------------------------------
-    def write_config(self, config):
-        _write_text(self.file(self.CONFIG), json.dumps(config, indent=2) + '\n')
+    def save_epoch(self, checkpoint, history, new_run=False):
+        """Write an epoch's files: config.json (:attr:`config`, if set), model.npz (the
+        checkpoint's ``model/`` arrays), checkpoint.npz, metrics.csv and metrics.json
+        (``history``), curves.png.
 
-    def save_epoch(self, checkpoint, history):
-        """Write an epoch's files: model.npz (the checkpoint's ``model/`` arrays),
-        checkpoint.npz, metrics.csv and metrics.json (``history``), curves.png."""
+        ``new_run``: the first files of a new run; those of an older run in the
+        directory are removed first.
+        """
+        if new_run:
+            for name in self.saved_files():
+                os.remove(self.file(name))
+        if self.config is not None:
+            _write_text(self.file(self.CONFIG), json.dumps(self.config, indent=2) + '\n')
         model = {key[len('model/'):]: value for key, value in checkpoint.items()
                  if key.startswith('model/')}
         serializers.write_npz_atomic(self.file(self.MODEL), model)
@@ -84,11 +119,12 @@ class RunDirectory:
     # ----- reading ------------------------------------------------------------------------
     def load_config(self):
         """``config.json`` as a dict (keys it no longer uses, like ``weight_decay_hook``, are
-        kept and ignored).
+        kept and ignored), checked by :func:`check_config`.
 
         Raises:
             FileNotFoundError: no config.json (the message names the file).
-            ValueError: not valid JSON or without a known ``model``.
+            ValueError: not valid JSON, without a known ``model``, or with a value
+                outside the range of its flag.
         """
         path = self.file(self.CONFIG)
         if not os.path.isfile(path):
@@ -100,11 +136,20 @@ class RunDirectory:
                 config = json.load(f)
         except (OSError, ValueError) as e:
             raise ValueError('%s is not a valid config file: %s' % (path, e)) from None
-        if not isinstance(config, dict) or config.get('model') not in MODELS:
-            raise ValueError('%s: "model" must be one of %s, got %r'
-                             % (path, ', '.join(MODELS), config.get('model')
-                                if isinstance(config, dict) else config))
+        if not isinstance(config, dict):
+            raise ValueError('%s must hold a JSON object, got %r' % (path, config))
+        check_config(config, path)
         return config
+
+    def changed_settings(self, config):
+        """``[(key, the run's value, config's value)]`` for each of :data:`HISTORY_SETTINGS`
+        in which ``config`` differs from config.json ([] if there is none yet; keys
+        missing from either, like those an older config.json lacks, are not compared)."""
+        if not os.path.isfile(self.file(self.CONFIG)):
+            return []
+        recorded = self.load_config()
+        return [(key, recorded[key], config[key]) for key in HISTORY_SETTINGS
+                if key in recorded and key in config and recorded[key] != config[key]]
 
     def load_model(self):
         """Rebuild the network from config.json and load model.npz into it.
@@ -127,28 +172,59 @@ class RunDirectory:
         serializers.load_npz(path, network)
         return network, config
 
-    @staticmethod
-    def resumed_lr(trainer, lr):
-        """The learning rate that a run resumed by ``trainer`` (after :meth:`Trainer.restore`)
-        records, when ``lr`` was asked for.
-
-        The checkpoint's rate wins, as the restored optimizer and schedule use it:
-        with an lr schedule, the schedule's base lr; else the optimizer's lr. A note
-        says so when it differs from ``lr``.
-        """
-        schedule = trainer.lr_schedule
-        saved = float(schedule.base_lr if schedule is not None else trainer.optimizer.lr)
-        if saved != lr:
-            print("note: continuing with the checkpoint's learning rate %g (not %g)"
-                  % (saved, lr))
-        return saved
-
 
 def read_checkpoint(path):
     """The arrays of a checkpoint file; FileNotFoundError or ValueError naming the file."""
     if not os.path.isfile(path):
         raise FileNotFoundError('no checkpoint to resume from: %s does not exist' % path)
     return serializers.read_npz(path, 'Trainer.resume')
+
+
+def check_config(config, where='config.json'):
+    """Refuse a run's settings outside the ranges of the ``keisan train`` flags.
+
+    ``model`` is required; every other key is optional (older runs lack some), and
+    keys keisan does not know are ignored. Numbers are checked against
+    :data:`~keisan.training.settings.RANGES`, names against ``CHOICES``,
+    ``model_args`` by :func:`~keisan.training.registry.check_model_args`,
+    ``optimizer_params`` must be ``{"lr": ...}`` and ``classes`` one name per output.
+
+    Raises:
+        ValueError: ``'<where>: '`` and every offending setting.
+    """
+    if config.get('model') not in MODELS:
+        raise ValueError('%s: "model" must be one of %s, got %r'
+                         % (where, ', '.join(MODELS), config.get('model')))
+    problems = []
+    for key, value in config.items():
+        try:
+            _check_setting(config, key, value)
+        except ValueError as e:
+            problems.append(str(e))
+    if problems:
+        raise ValueError('%s: %s' % (where, '; '.join(problems)))
+
+
+_CONFIG_NUMBERS = ('seed', 'epochs', 'batch_size', 'train_size', 'test_size', 'weight_decay')
+
+
+def _check_setting(config, key, value):
+    if key in _CONFIG_NUMBERS:
+        RANGES[key].check(value, '"%s"' % key)
+    elif key in CHOICES and value not in CHOICES[key]:
+        raise ValueError('"%s" must be one of %s, got %r' % (key, ', '.join(CHOICES[key]), value))
+    elif key == 'model_args':
+        check_model_args(config['model'], value, '"model_args"')
+    elif key == 'optimizer_params':
+        if not isinstance(value, dict) or set(value) != {'lr'}:
+            raise ValueError('"optimizer_params" must be {"lr": <number>}, got %r' % (value,))
+        RANGES['lr'].check(value['lr'], '"optimizer_params" lr')
+    elif key == 'classes':
+        outputs = default_model_args(config['model'])['output_size']
+        if (not isinstance(value, list) or len(value) != outputs
+                or not all(isinstance(name, str) for name in value)):
+            raise ValueError('"classes" must be a list of %d names (one per output of the '
+                             'model), got %r' % (outputs, value))
 
 
 def _write_text(path, text):

@@ -20,22 +20,30 @@ Differences from the book's Trainer:
   ``network.gradient``; both update the same arrays;
 * with ``out``, every epoch saves the run's files there
   (:class:`keisan.training.rundir.RunDirectory`), and :meth:`Trainer.resume`
-  continues an interrupted run bit for bit (on the CPU).
+  continues an interrupted run bit for bit (on the CPU); a new run refuses a
+  directory that holds one unless ``TrainerOptions(overwrite=True)``;
+* a numerics guard: a NaN or infinite loss stops training at once and non-finite
+  parameters at the end of an epoch stop it before anything of that epoch is written
+  (:class:`NonFiniteError`), so the run's files always hold the last good epoch.
 """
 import dataclasses
 import inspect
+import math
 import time
 
 import numpy as np
 
 from keisan import cuda
 from keisan import optimizers as _optimizers
-from keisan.datasets import DataLoader
+from keisan.datasets import DataLoader, check_finite_data
+from keisan.links.link import convert_loaded
 from keisan.optimizers import schedules as _schedules
+from keisan.optimizers.optimizer import check_count
 from keisan.random_state import decode_state, encode_state
 from keisan.training.rundir import METRICS, RunDirectory, notice_once, read_checkpoint
+from keisan.training.settings import RANGES
 
-__all__ = ['Trainer', 'TrainerOptions', 'evaluate_network']
+__all__ = ['NonFiniteError', 'Trainer', 'TrainerOptions', 'evaluate_network']
 
 CHECKPOINT_VERSION = 2          # 2: the RNG states written by keisan.random_state
 
@@ -56,20 +64,26 @@ def model_state(network):
 
 
 def load_model_state(network, state):
-    """Copy ``state`` into the network in place; ValueError naming any mismatch."""
+    """Copy ``state`` into the network in place; ValueError naming any mismatch (the
+    rules of :meth:`keisan.Link.load_state_dict`, for the book's plain ``params`` too)."""
     if hasattr(network, 'load_state_dict'):
         network.load_state_dict(state)
         return
     params = network.params
     problems = ['missing %s' % k for k in params if k not in state]
     problems += ['unexpected %s' % k for k in state if k not in params]
-    problems += ['%s has shape %s in the file but %s in the model'
-                 % (k, state[k].shape, params[k].shape)
-                 for k in params if k in state and state[k].shape != params[k].shape]
+    converted = {k: convert_loaded(k, state[k], params[k]) for k in params if k in state}
+    problems += [problem for _, problem in converted.values() if problem]
     if problems:
         raise ValueError('; '.join(problems))
-    for key, value in state.items():
+    for key, (value, _) in converted.items():
         params[key][...] = value
+
+
+class NonFiniteError(FloatingPointError, ValueError):
+    """A NaN or infinite loss or parameter. From training, the message names the step or
+    epoch, the likely causes and the files kept (nothing of the failed epoch was
+    written); from :func:`evaluate_network`, the examples whose loss it is."""
 
 
 def evaluate_network(network, x, t, batch_size=100, index=None, to_device=None):
@@ -87,10 +101,16 @@ def evaluate_network(network, x, t, batch_size=100, index=None, to_device=None):
         ``(loss, accuracy)`` as Python floats. The loss is ``network.loss`` with
         ``train_flg=False`` (passed explicitly: DeepConvNet's default is True),
         averaged over examples.
+
+    Raises:
+        ValueError: no examples; :class:`NonFiniteError` (a ValueError too) for a batch
+            whose loss is NaN or infinite (its examples or the parameters are not
+            finite: argmax would score such examples as class 0).
     """
     n = len(x) if index is None else len(index)
     if n == 0:
         raise ValueError('evaluate_network: no examples to evaluate')
+    batch_size = RANGES['batch_size'].check(batch_size, 'evaluate_network: batch_size')
     with_flag = _loss_takes_train_flg(network)
     total_loss, correct = 0.0, 0
     for lo in range(0, n, batch_size):
@@ -99,6 +119,10 @@ def evaluate_network(network, x, t, batch_size=100, index=None, to_device=None):
         if to_device is not None:
             xb, tb = to_device(xb), to_device(tb)
         loss = network.loss(xb, tb, train_flg=False) if with_flag else network.loss(xb, tb)
+        if not math.isfinite(float(loss)):
+            raise NonFiniteError('evaluate_network: the loss of examples %d to %d is %s: '
+                                 'their inputs or the parameters hold NaN or inf'
+                                 % (lo, lo + len(xb) - 1, float(loss)))
         total_loss += float(loss) * len(xb)
         correct += int(round(float(network.accuracy(xb, tb)) * len(xb)))
     return total_loss / n, correct / n
@@ -119,6 +143,12 @@ class TrainerOptions:
             batches are copied to the device; the network must already be there.
         progress: show a tqdm bar per epoch (only when ``verbose``, and only on a
             terminal; a notice is printed once if tqdm is missing).
+        check_finite: stop at the first step whose loss is NaN or infinite
+            (:class:`NonFiniteError`). False skips this per-step check (about 0.1 us
+            of a step, see docs/BENCHMARKS.md); the parameters are still checked at
+            every epoch end, before anything is written.
+        overwrite: let a new run (not resumed) replace the run in ``out``; without
+            it, a directory that holds a run is refused (FileExistsError).
     """
     seed: int | None = None
     drop_last: bool = False
@@ -126,8 +156,14 @@ class TrainerOptions:
     mode: str = 'book'
     device: str | None = None
     progress: bool = True
+    check_finite: bool = True
+    overwrite: bool = False
 
     def __post_init__(self):
+        if self.seed is not None:
+            RANGES['seed'].check(self.seed, 'TrainerOptions: seed')
+        if self.eval_batch_size is not None:
+            RANGES['batch_size'].check(self.eval_batch_size, 'TrainerOptions: eval_batch_size')
         if self.mode not in ('book', 'autograd'):
             raise ValueError("Trainer: mode must be 'book' or 'autograd', got %r" % (self.mode,))
         if self.device not in (None, 'cpu', 'gpu'):
@@ -146,22 +182,31 @@ class Trainer:
         x_train, t_train: training data (N, ...) and labels (N,) or (N, C).
         x_test, t_test: evaluation data and labels.
         epochs: number of passes over the training data.
-        mini_batch_size: examples per update.
+        mini_batch_size: examples per update (an int >= 1).
         optimizer: a name for ``keisan.optimizers.get`` ('SGD', 'Adam', ...) or an
             Optimizer instance (then ``optimizer_param`` is ignored).
         optimizer_param: keyword arguments of the named optimizer (``lr`` works
-            for Adam too).
+            for Adam too). The learning rate must be finite and > 0.
         evaluate_sample_num_per_epoch: evaluate on the first this many test
-            examples (and as many training examples) instead of the whole test set.
+            examples (an int >= 1, and as many training examples) instead of the
+            whole test set (None).
         verbose: print one line per epoch and the final test accuracy.
-        out: run directory for model.npz, checkpoint.npz, metrics.csv/json and
-            curves.png, rewritten every epoch (None: keep everything in memory).
+        out: run directory (a path or a :class:`RunDirectory`, whose ``config`` is
+            written with every epoch's files) for model.npz, checkpoint.npz,
+            metrics.csv/json and curves.png, rewritten every epoch (None: keep
+            everything in memory). A new run refuses a directory holding one
+            unless ``options.overwrite``; nothing is written before the first
+            epoch ends.
         lr_schedule: None or 'constant' (keep the lr), 'cosine'
             (``CosineAnnealing`` from the optimizer's lr to 0 over ``epochs``), or a
             ``keisan.optimizers.schedules.Schedule`` made on this trainer's
             optimizer. Stepped after every epoch; saved in the checkpoint.
         options: a :class:`TrainerOptions` (shuffling seed, drop_last, evaluation
-            batch size, mode, device, progress bar).
+            batch size, mode, device, progress bar, numerics guard, overwrite).
+
+    Data with NaN or inf (``x_*`` and float labels), a non-finite or negative
+    ``network.weight_decay_lambda`` and the values above out of range raise
+    ValueError naming the argument.
 
     Attributes (as in the book): ``train_loss_list`` (loss of every step),
     ``train_acc_list``, ``test_acc_list`` (per epoch), ``current_epoch``,
@@ -188,17 +233,29 @@ class Trainer:
         if options.mode == 'autograd' and not hasattr(network, 'forward_loss'):
             raise TypeError("Trainer: mode='autograd' needs a network with forward_loss(x, t) "
                             '(a keisan.models network), got %s' % type(network).__name__)
+        self.batch_size = RANGES['batch_size'].check(mini_batch_size, 'Trainer: mini_batch_size')
+        if evaluate_sample_num_per_epoch is not None:
+            RANGES['test_size'].check(evaluate_sample_num_per_epoch,
+                                      'Trainer: evaluate_sample_num_per_epoch')
+        if getattr(network, 'weight_decay_lambda', None) is not None:
+            RANGES['weight_decay'].check(network.weight_decay_lambda,
+                                         'Trainer: network.weight_decay_lambda')
+        for name, array in (('x_train', x_train), ('t_train', t_train), ('x_test', x_test),
+                            ('t_test', t_test)):
+            check_finite_data(array, 'Trainer: ' + name)
         self.network, self.options = network, options
         self.x_train, self.t_train = x_train, t_train
         self.x_test, self.t_test = x_test, t_test
         self.epochs = int(epochs)
-        self.batch_size = int(mini_batch_size)
         self.evaluate_sample_num_per_epoch = evaluate_sample_num_per_epoch
         self.verbose = verbose
-        self.run = None if out is None else RunDirectory(out)
+        self.run = out if isinstance(out, RunDirectory) or out is None else RunDirectory(out)
+        self._new_run = True            # no checkpoint restored and nothing saved yet
 
         if isinstance(optimizer, str):
             optimizer = _optimizers.get(optimizer, **dict(optimizer_param or {}))
+        if getattr(optimizer, 'lr', None) is not None:
+            RANGES['lr'].check(optimizer.lr, 'Trainer: the learning rate (optimizer lr)')
         self.optimizer = optimizer
         if options.mode == 'autograd':
             optimizer.setup(network)
@@ -215,7 +272,7 @@ class Trainer:
         self.train_size = len(x_train)
         n_test = len(x_test)
         if evaluate_sample_num_per_epoch is not None:
-            n_test = max(1, min(n_test, int(evaluate_sample_num_per_epoch)))
+            n_test = min(n_test, int(evaluate_sample_num_per_epoch))
         self._test_index = np.arange(n_test)
         n_train = min(n_test, self.train_size)
         self._train_index = np.arange(n_train) * self.train_size // n_train
@@ -246,21 +303,62 @@ class Trainer:
 
     # ----- training -------------------------------------------------------------------
     def train_step(self, x_batch, t_batch):
-        """One update on a mini-batch; returns its loss (before the update) as a float."""
+        """One update on a mini-batch; returns its loss (before the update) as a float.
+
+        Raises:
+            NonFiniteError: the loss is NaN or infinite (with ``options.check_finite``);
+                the update is not applied.
+        """
         net = self.network
         if self.options.mode == 'autograd':
             net.cleargrads()
             loss = net.forward_loss(x_batch, t_batch)
             loss.backward()
-            self.optimizer.update()
             value = float(loss.data)
+            if self.options.check_finite:
+                self._check_loss(value)
+            self.optimizer.update()
         else:
             grads = net.gradient(x_batch, t_batch)
             value = self._loss_of_gradient(x_batch, t_batch)
+            if self.options.check_finite:
+                self._check_loss(value)
             self.optimizer.update(net.params, grads)
         self.train_loss_list.append(value)
         self.current_iter += 1
         return value
+
+    def _diverged(self, what):
+        """The NonFiniteError saying ``what`` went wrong during epoch ``current_epoch + 1``,
+        its likely causes and which files were kept."""
+        lam = getattr(self.network, 'weight_decay_lambda', None)
+        causes = ['a learning rate too large (lr=%g)' % self.optimizer.lr,
+                  'input data with extreme values',
+                  'or a weight decay too large' + ('' if lam is None else ' (lambda=%g)' % lam)]
+        if self.run is None:
+            kept = 'nothing was saved'
+        elif self._new_run:
+            kept = 'nothing was written to %s' % self.run.path
+        else:
+            kept = 'the files in %s are those of epoch %d' % (self.run.path, self.current_epoch)
+        return NonFiniteError('training diverged: %s; likely causes: %s; %s'
+                              % (what, ', '.join(causes), kept))
+
+    def _check_loss(self, value):
+        """The per-step check: NonFiniteError if the loss ``value`` is NaN or inf."""
+        if not math.isfinite(value):
+            batch = self.current_iter - self.current_epoch * self.iter_per_epoch + 1
+            raise self._diverged('the loss is %s at step %d (epoch %d, batch %d of %d)' % (
+                value, self.current_iter + 1, self.current_epoch + 1, batch,
+                self.iter_per_epoch))
+
+    def _check_parameters(self):
+        """The per-epoch check: NonFiniteError naming the arrays that hold NaN or inf."""
+        bad = [key for key, value in model_state(self.network).items()
+               if not bool(cuda.get_array_module(value).isfinite(value).all())]
+        if bad:
+            raise self._diverged('%s hold%s NaN or inf at the end of epoch %d' % (
+                ', '.join(bad), 's' if len(bad) == 1 else '', self.current_epoch + 1))
 
     def _loss_of_gradient(self, x_batch, t_batch):
         # keisan's networks keep the loss that gradient() just computed: reuse it
@@ -298,6 +396,8 @@ class Trainer:
         if self.verbose and self.current_epoch >= self.epochs and self.current_epoch:
             print('already trained for %d epochs (epochs=%d): nothing to do'
                   % (self.current_epoch, self.epochs))
+        if self.run is not None and self._new_run:
+            self.run.check_new_run(self.options.overwrite)
         while self.current_epoch < self.epochs:
             self._train_epoch()
         if self.verbose and self.history:
@@ -324,8 +424,14 @@ class Trainer:
             if bar is not None:
                 bar.close()
         train_seconds = time.perf_counter() - start
+        self._check_parameters()
         record = {'epoch': epoch, 'train_loss': loss_sum / max(steps, 1)}
-        record.update(self.evaluate())
+        try:
+            record.update(self.evaluate())
+        except NonFiniteError:          # finite parameters, yet overflowing scores
+            raise self._diverged('the evaluation loss is NaN or inf at the end of epoch %d '
+                                 '(the parameters are finite, the scores overflow)'
+                                 % epoch) from None
         record['seconds'] = time.perf_counter() - start
         record['lr'] = float(self.optimizer.lr)
         record = {key: record[key] for key in METRICS}
@@ -336,7 +442,8 @@ class Trainer:
         self.test_acc_list.append(record['test_acc'])
         self.current_epoch = epoch
         if self.run is not None:
-            self.run.save_epoch(self.checkpoint_arrays(), self.history)
+            self.run.save_epoch(self.checkpoint_arrays(), self.history, new_run=self._new_run)
+            self._new_run = False
         if self.verbose:
             print('epoch %d/%d: train loss %.4f acc %.4f | test loss %.4f acc %.4f | '
                   '%.2fs (%.0f img/s)' % (epoch, self.epochs, record['train_loss'],
@@ -376,14 +483,20 @@ class Trainer:
         ``optimizer/<key>`` (``t``, every hyperparameter, per-parameter moments),
         ``loader/<key>`` (epoch, position, shuffling RNG), ``schedule/<key>`` (the lr
         schedule's epoch and base lr, if any), ``random/state`` (``np.random``'s
-        MT19937 state), ``history/<metric>`` and ``trainer/<key>``.
+        MT19937 state), ``history/<metric>`` and ``trainer/<key>`` (counters, the
+        optimizer's and schedule's names, the losses of every step, and the settings
+        :meth:`restore` compares: ``eval_size``, ``drop_last``, ``weight_decay``).
         """
         arrays = {'trainer/version': np.array(CHECKPOINT_VERSION),
                   'trainer/epoch': np.array(self.current_epoch, dtype=np.int64),
                   'trainer/iter': np.array(self.current_iter, dtype=np.int64),
                   'trainer/optimizer': np.array(type(self.optimizer).__name__),
                   'trainer/schedule': np.array(self._schedule_name()),
-                  'trainer/train_loss_list': np.array(self.train_loss_list, dtype=np.float64)}
+                  'trainer/train_loss_list': np.array(self.train_loss_list, dtype=np.float64),
+                  'trainer/eval_size': np.array(len(self._test_index), dtype=np.int64),
+                  'trainer/drop_last': np.array(self.options.drop_last)}
+        if getattr(self.network, 'weight_decay_lambda', None) is not None:
+            arrays['trainer/weight_decay'] = np.array(float(self.network.weight_decay_lambda))
         for prefix, (state, _) in self._components().items():
             arrays.update({prefix + '/' + key: cuda.as_numpy(value) if cuda.is_array(value)
                            else np.asarray(value) for key, value in state().items()})
@@ -410,9 +523,12 @@ class Trainer:
         (dropout) and the history, so the remaining epochs reproduce an uninterrupted
         run bit for bit (on the CPU; not CuPy's kernels and RNG). Build the network,
         data and optimizer as for the original run first. A checkpoint that does not
-        fit raises ValueError('cannot resume from <source>: ...') naming what differs;
-        the version, optimizer and schedule are checked before anything changes, and
-        each part checks its own state before loading it.
+        fit raises ValueError('cannot resume from <source>: ...') naming what differs.
+        Before anything changes, every setting that gives the history its meaning is
+        compared (optimizer and every hyperparameter, lr schedule and its base lr,
+        batch size, training and evaluation sizes, drop_last, weight decay), and the
+        fields are checked (counts >= 0 and consistent with each other and the history,
+        every float finite); then each part checks its own state before loading it.
         """
         parts = {}
         for key, value in arrays.items():
@@ -420,8 +536,7 @@ class Trainer:
             parts.setdefault(prefix, {})[rest] = value
         own = parts.get('trainer', {})
         try:
-            self._check_checkpoint(own, parts.get('schedule', {}))
-            history = _history_from_columns(parts.get('history', {}))
+            history = self._check_checkpoint(parts)
             random_state = decode_state(arrays['random/state'], 'MT19937')
             counters = int(own['epoch']), int(own['iter'])
             train_loss_list = [float(v) for v in own['train_loss_list']]
@@ -431,6 +546,7 @@ class Trainer:
             raise ValueError('cannot resume from %s: %s' % (source, e)) from None
         self.current_epoch, self.current_iter = counters
         self.train_loss_list, self.history = train_loss_list, history
+        self._new_run = False
         self.train_acc_list = [h['train_acc'] for h in history]
         self.test_acc_list = [h['test_acc'] for h in history]
         self._random_state = random_state
@@ -439,23 +555,97 @@ class Trainer:
             print('resumed from %s after epoch %d' % (source, self.current_epoch))
         return self
 
-    def _check_checkpoint(self, own, schedule_state):
+    def _check_checkpoint(self, parts):
+        """The checkpoint's history, once everything :meth:`restore` can check before
+        changing anything holds; else ValueError naming every problem."""
+        own = parts.get('trainer', {})
         if 'version' not in own:
             raise ValueError('not a keisan Trainer checkpoint (no trainer/version)')
         if int(own['version']) != CHECKPOINT_VERSION:
             raise ValueError('it is a version %d checkpoint, written by another keisan; this '
                              'one reads version %d (start the run again without resuming)'
                              % (int(own['version']), CHECKPOINT_VERSION))
-        for what, saved, used in (
-                ('optimizer', str(own['optimizer']), type(self.optimizer).__name__),
-                ('lr schedule', str(own.get('schedule', '')), self._schedule_name())):
-            if saved != used:
-                raise ValueError('it was written with %s %s, this run uses %s'
-                                 % (what, saved or 'none', used or 'none'))
+        history = _history_from_columns(parts.get('history', {}))
+        problems = ['it was written with %s %s, this run uses %s' % (what, saved, used)
+                    for what, saved, used in self._settings_against(parts)
+                    if saved is not None and saved != used]
+        problems += self._field_problems(parts, history, same_batches=not problems)
+        if problems:
+            raise ValueError('; '.join(problems))
+        return history
+
+    def _settings_against(self, parts):
+        """(what, the checkpoint's value or None if it lacks it, this trainer's value)."""
+        own, loader = parts['trainer'], parts.get('loader', {})
+        optimizer = type(self.optimizer).__name__
+        yield 'optimizer', _scalar(own.get('optimizer')), optimizer
+        yield 'lr schedule', _scalar(own.get('schedule', '')) or 'none', \
+            self._schedule_name() or 'none'
+        yield 'batch size', _scalar(loader.get('batch_size')), self.batch_size
+        yield 'training set size', _scalar(loader.get('num_samples')), self.train_size
+        yield 'evaluation size', _scalar(own.get('eval_size')), len(self._test_index)
+        yield 'drop_last', _scalar(own.get('drop_last')), self.options.drop_last
+        yield ('weight decay', _scalar(own.get('weight_decay')),
+               getattr(self.network, 'weight_decay_lambda', None))
+        if _scalar(own.get('optimizer')) != optimizer:
+            return                      # other hyperparameters: nothing to compare
+        scheduled = None
+        if self.lr_schedule is not None:
+            attr = self.lr_schedule.attr
+            scheduled = getattr(getattr(type(self.optimizer), attr), 'target', attr)
+            yield ('lr schedule base %s' % attr,
+                   _scalar(parts.get('schedule', {}).get('base_lr')), self.lr_schedule.base_lr)
+        saved = parts.get('optimizer', {})
+        for name, value in self.optimizer.hyperparameters().items():
+            if name != scheduled:
+                yield '%s %s' % (optimizer, name), _scalar(saved.get(name)), value
+
+    def _field_problems(self, parts, history, same_batches):
+        """What is out of place among the checkpoint's counters and arrays: counts < 0 or
+        inconsistent (a checkpoint is written at an epoch end), floats not finite."""
+        own, loader = parts['trainer'], parts.get('loader', {})
+        try:
+            epoch = check_count(own.get('epoch'), 'trainer/epoch')
+            steps = check_count(own.get('iter'), 'trainer/iter')
+        except ValueError as e:
+            return [str(e)]
+        problems = []
+        losses = own.get('train_loss_list')
+        if np.ndim(losses) != 1 or len(losses) != steps:
+            problems.append('trainer/train_loss_list must hold trainer/iter = %d losses, got %s'
+                            % (steps, np.shape(losses)))
+        if [h['epoch'] for h in history] != list(range(1, epoch + 1)):
+            problems.append('the history must list epochs 1 to trainer/epoch = %d, got %s'
+                            % (epoch, [h['epoch'] for h in history]))
+        if (_scalar(loader.get('epoch')), _scalar(loader.get('position'))) != (epoch, 0):
+            problems.append('loader/epoch %s, loader/position %s: expected %d, 0 (a checkpoint '
+                            'is written at the end of epoch trainer/epoch)'
+                            % (_scalar(loader.get('epoch')), _scalar(loader.get('position')),
+                               epoch))
+        if same_batches and steps != epoch * self.iter_per_epoch:
+            problems.append('trainer/iter = %d steps, but %d epochs of %d batches are %d'
+                            % (steps, epoch, self.iter_per_epoch, epoch * self.iter_per_epoch))
+        schedule = parts.get('schedule', {})
         if self.lr_schedule is not None:     # loaded last: check it before the others load
-            missing = set(self.lr_schedule.state_dict()) - set(schedule_state)
+            missing = set(self.lr_schedule.state_dict()) - set(schedule)
             if missing:
-                raise ValueError('its lr schedule state lacks %s' % ', '.join(sorted(missing)))
+                problems.append('its lr schedule state lacks %s' % ', '.join(sorted(missing)))
+            elif _scalar(schedule['epoch']) != epoch:
+                problems.append('schedule/epoch %s differs from trainer/epoch %d'
+                                % (_scalar(schedule['epoch']), epoch))
+        for prefix in ('model', 'optimizer', 'history', 'trainer'):
+            for key, value in parts.get(prefix, {}).items():
+                value = np.asarray(value)
+                if value.dtype.kind in 'fc' and not np.isfinite(value).all():
+                    problems.append('%s/%s holds NaN or inf' % (prefix, key))
+        return problems
+
+
+def _scalar(value):
+    """A 0-d array read from a checkpoint as a Python scalar (None stays None)."""
+    if value is None or np.ndim(value) != 0:
+        return value
+    return np.asarray(value).item()
 
 
 def _history_from_columns(columns):
