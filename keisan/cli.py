@@ -116,12 +116,39 @@ def _show(value):
     return '%g' % value if isinstance(value, float) else str(value)
 
 
+#: ``keisan train``'s settings that a resumed run takes from its config.json when they are
+#: not given, and their defaults for a new run.
+TRAIN_DEFAULTS = {'model': 'simple_conv', 'dataset': 'fashion-mnist', 'optimizer': 'adam',
+                  'lr_schedule': 'constant', 'epochs': 5, 'batch_size': 100,
+                  'weight_decay': 0.0, 'seed': 0, 'train_size': None, 'test_size': None}
+
+
+def _fill_settings(args, run):
+    """Give every setting the command line left out its value: the run's own with --resume
+    (so that ``--resume`` alone continues a run as it was), else the default."""
+    recorded = {}
+    if args.resume and os.path.isfile(run.file(run.CONFIG)):
+        try:
+            recorded = run.load_config()
+        except (FileNotFoundError, ValueError) as e:
+            raise CLIError('--resume: %s' % e) from None
+    for key, default in TRAIN_DEFAULTS.items():
+        if getattr(args, key) is None:
+            setattr(args, key, recorded.get(key, default))
+    if args.lr is None:
+        same = recorded.get('optimizer') == args.optimizer
+        args.lr = recorded.get('optimizer_params', {}).get('lr') if same else None
+        args.lr = default_lr(args.optimizer) if args.lr is None else args.lr
+
+
 def cmd_train(args):
-    run = RunDirectory(args.out or os.path.join('runs', '%s-%s' % (args.model, args.dataset)))
+    run = RunDirectory(args.out or os.path.join('runs', '%s-%s' % (
+        args.model or TRAIN_DEFAULTS['model'], args.dataset or TRAIN_DEFAULTS['dataset'])))
     _check_run_directory(run, args)
+    _fill_settings(args, run)
     if args.device == 'gpu':
         _require_gpu()
-    lr = args.lr if args.lr is not None else default_lr(args.optimizer)
+    lr = args.lr
     model_args = default_model_args(args.model, args.weight_decay)
     settings = {
         'model': args.model, 'model_args': model_args, 'dataset': args.dataset,
@@ -359,33 +386,35 @@ def build_parser():
     p = sub.add_parser('train', help='train a network and save the run in a directory',
                        description='Train a network; every epoch writes model.npz, '
                        'checkpoint.npz, metrics.csv/json and curves.png into --out.')
-    p.add_argument('--model', choices=models, default='simple_conv')
-    p.add_argument('--dataset', choices=CHOICES['dataset'], default='fashion-mnist')
-    p.add_argument('--optimizer', choices=CHOICES['optimizer'], default='adam',
+    p.add_argument('--model', choices=models, help='default simple_conv')
+    p.add_argument('--dataset', choices=CHOICES['dataset'], help='default fashion-mnist')
+    p.add_argument('--optimizer', choices=CHOICES['optimizer'],
                    help='update rule (default adam); adamw is Adam with its own decoupled '
                    'weight decay (weight_decay_rate 1e-5 per step), besides --weight-decay')
-    p.add_argument('--lr', type=RANGES['lr'].parse, default=None,
+    p.add_argument('--lr', type=RANGES['lr'].parse,
                    help="learning rate (default: the optimizer's own, e.g. 0.01 for sgd, "
                    '0.001 for adam, 1e-4 for rmspropgraves, 1.0 for adadelta)')
-    p.add_argument('--epochs', type=RANGES['epochs'].parse, default=5)
-    p.add_argument('--lr-schedule', choices=CHOICES['lr_schedule'], default='constant',
-                   help='constant lr, or cosine annealing from --lr to 0 over --epochs '
-                   '(a resumed run anneals over its own --epochs)')
-    p.add_argument('--batch-size', type=RANGES['batch_size'].parse, default=100)
-    p.add_argument('--weight-decay', type=RANGES['weight_decay'].parse, default=0.0,
+    p.add_argument('--epochs', type=RANGES['epochs'].parse, help='default 5')
+    p.add_argument('--lr-schedule', choices=CHOICES['lr_schedule'],
+                   help='constant lr (the default), or cosine annealing from --lr to 0 over '
+                   '--epochs (a resumed run anneals over its own --epochs)')
+    p.add_argument('--batch-size', type=RANGES['batch_size'].parse, help='default 100')
+    p.add_argument('--weight-decay', type=RANGES['weight_decay'].parse,
                    help="L2 weight decay lambda (the book's weight_decay_lambda): every "
                    "model's loss adds 0.5*lambda*sum(W**2) over its weights, not its biases "
                    '(default 0)')
-    p.add_argument('--seed', type=RANGES['seed'].parse, default=0,
-                   help='seeds np.random (weights, dropout) and the shuffling (0 to 2**32-1)')
+    p.add_argument('--seed', type=RANGES['seed'].parse,
+                   help='seeds np.random (weights, dropout) and the shuffling (0 to 2**32-1; '
+                   'default 0)')
     p.add_argument('--train-size', type=RANGES['train_size'].parse, default=None,
                    help='use the first N training images')
     p.add_argument('--test-size', type=RANGES['test_size'].parse, default=None,
                    help='evaluate on the first N test images')
     p.add_argument('--out', default=None, help='run directory (default runs/MODEL-DATASET)')
     p.add_argument('--resume', action='store_true',
-                   help='continue from OUT/checkpoint.npz, exactly as if never stopped (the '
-                   "settings must be the run's)")
+                   help='continue from OUT/checkpoint.npz, exactly as if never stopped: the '
+                   "settings left out are the run's own, and those given must be the run's "
+                   '(but --epochs, to train longer)')
     p.add_argument('--overwrite', action='store_true',
                    help='start a new run in an OUT that holds one (its files are replaced when '
                    'the first epoch ends)')

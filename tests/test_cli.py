@@ -136,12 +136,32 @@ def test_cosine_lr_schedule_and_resume(tmp_path, capsys):
     config = json.loads((out / 'config.json').read_text())
     assert config['lr_schedule'] == 'cosine' and config['optimizer_params'] == {'lr': 0.001}
     capsys.readouterr()
-    assert train_two_layer(out, '--epochs', '2', '--resume') == 2        # schedule differs
+    assert train_two_layer(out, '--epochs', '2', '--resume', '--lr-schedule',
+                           'constant') == 2                          # schedule differs
     assert '--lr-schedule constant (the run has cosine)' in capsys.readouterr().err
-    assert train_two_layer(out, '--epochs', '2', '--resume', '--lr-schedule', 'cosine') == 0
-    assert 'learning rate' not in capsys.readouterr().out          # base lr unchanged
+    assert train_two_layer(out, '--epochs', '2', '--resume') == 0    # the run's own settings
     history = json.loads((out / 'metrics.json').read_text())
     assert [h['epoch'] for h in history] == [1, 2]
+    assert json.loads((out / 'config.json').read_text())['lr_schedule'] == 'cosine'
+    assert train_two_layer(out, '--epochs', '3', '--resume', '--lr', '0.5') == 2
+    assert '--lr 0.5 (the run has 0.001)' in capsys.readouterr().err
+
+
+@needs_fashion
+def test_resume_alone_continues_a_run_with_all_its_settings(tmp_path, capsys):
+    out = tmp_path / 'run'
+    assert cli.main(['train', '--model', 'two_layer', '--optimizer', 'sgd', '--lr', '0.05',
+                     '--batch-size', '50', '--weight-decay', '0.001', '--seed', '7',
+                     '--train-size', '300', '--test-size', '100', '--epochs', '1',
+                     '--out', str(out), '--no-progress']) == 0
+    before = json.loads((out / 'config.json').read_text())
+    assert cli.main(['train', '--out', str(out), '--resume', '--epochs', '2',
+                     '--no-progress']) == 0
+    after = json.loads((out / 'config.json').read_text())
+    for key in ('model', 'optimizer', 'optimizer_params', 'batch_size', 'weight_decay', 'seed',
+                'train_size', 'test_size'):
+        assert after[key] == before[key], key
+    assert after['epochs'] == 2
 
 
 @needs_fashion
