@@ -194,3 +194,25 @@ def test_simple_conv_net_weight_init_std_choices():
         assert abs(std / np.sqrt(2.0 / fan_in) - 1) < 0.1, key
     with pytest.raises(ValueError, match='weight_init_std'):
         models.SimpleConvNet(weight_init_std='gauss')
+
+
+def test_simple_conv_net_pool_param_and_weight_decay():
+    """The listings' SimpleConvNet(..., pool_param=..., weight_decay_lambda=...)."""
+    np.random.seed(0)
+    net = models.SimpleConvNet((1, 12, 12), SMALL_CONV, hidden_size=6, output_size=3,
+                               pool_param={'pool_size': 3, 'pad': 1, 'stride': 3},
+                               weight_decay_lambda=0.1)
+    pool = net.layers['Pool1']
+    assert (pool.pool_h, pool.pool_w, pool.stride, pool.pad) == (3, 3, 3, 1)
+    assert net.params['W2'].shape == (3 * 4 * 4, 6)      # conv 10x10 -> pool 4x4
+    x = np.random.rand(2, 1, 12, 12).astype(np.float32)
+    assert set(net.gradient(x, np.array([0, 2]))) == set(net.params)
+    assert net.weight_decay() > 0
+    default = models.SimpleConvNet((1, 12, 12), SMALL_CONV, hidden_size=6, output_size=3,
+                                   pool_param={'stride': 2})
+    assert default.params['W2'].shape == (3 * 5 * 5, 6)  # 2x2 windows, stride 2
+    with pytest.raises(ValueError, match="unknown keys 'size'"):
+        models.SimpleConvNet(pool_param={'size': 2})
+    with pytest.raises(ValueError, match='leave nothing'):
+        models.SimpleConvNet((1, 6, 6), SMALL_CONV, pool_param={'pool_size': 5, 'pad': 0,
+                                                                 'stride': 1})
