@@ -19,12 +19,13 @@ arrays in place, so ``params``, the layers and the Parameters always agree::
     loss = net.forward_loss(x, t); loss.backward(); opt.update() # define-by-run
 """
 import contextlib
+import os
 from collections import Counter, OrderedDict
 
 import numpy as np
 
 from keisan import functions as F
-from keisan import gradient_check, serializers
+from keisan import gradient_check, pickles, serializers
 from keisan.config import config
 from keisan.links.link import Link
 
@@ -223,8 +224,50 @@ class BookNetwork(Link):
         serializers.save_npz(file_name, self)
 
     def load_params(self, file_name='params.npz'):
-        """Load parameters saved by ``save_params`` into the existing arrays (in place)."""
-        serializers.load_npz(file_name, self)
+        """Load parameters into the existing arrays (in place), from an ``.npz`` written by
+        ``save_params`` or a pickle of the book's ``params`` dict (the book's ``.pkl``
+        files, e.g. ch08's ``deep_convnet_params.pkl``), told apart by their content.
+
+        A pickle is read by :mod:`keisan.pickles`, which refuses anything but plain data
+        before building any of it. Its keys are the book's (``W1``, ``b1``, ``gamma1``,
+        ...); its float arrays are converted to the network's dtype. The book pickles
+        ``params`` only, so batch norm's running statistics (``running_mean1``, ...)
+        are read when the dict has them and otherwise keep their current values (a new
+        network's zeros: run a few batches with ``predict(x, train_flg=True)`` before
+        evaluating). A missing or unknown key or a wrong shape raises ValueError naming
+        it, and then nothing is loaded.
+        """
+        path = os.fspath(file_name)
+        if not os.path.isfile(path):
+            raise FileNotFoundError('load_params: no such file: %s' % path)
+        with open(path, 'rb') as f:
+            head = f.read(2)
+        if not pickles.is_pickle(head):
+            serializers.load_npz(path, self)
+            return
+        arrays = pickles.load(path, where='load_params')
+        try:
+            self.load_state_dict(self._book_state(arrays))
+        except ValueError as e:
+            raise ValueError('load_params(%s): %s' % (path, e)) from None
+
+    def _book_state(self, arrays):
+        """A state dict for ``load_state_dict`` from the book's dict of arrays ``arrays``."""
+        if not isinstance(arrays, dict):
+            raise ValueError('the pickle holds a %s, not the book\'s dict of arrays'
+                             % type(arrays).__name__)
+        state = {}
+        for key, value in arrays.items():
+            if not isinstance(value, np.ndarray):
+                raise ValueError('%r is a %s, not an array' % (key, type(value).__name__))
+            target = self._keys[key].data if key in self._keys else None
+            if target is not None and value.dtype.kind == 'f':
+                value = value.astype(target.dtype, copy=False)
+            state[key] = value
+        for key, value in self.namedpersistents():
+            if key not in state and value is not None:
+                state[key] = value              # keeps its values: the book saves none
+        return state
 
     @property
     def lastLayer(self):        # noqa: N802  (ch. 5 TwoLayerNet's name)
