@@ -277,3 +277,21 @@ def test_astype_converts_the_arrays_and_their_views():
     assert net.layers['Affine1'].W is net.params['W1']
     assert net.layers['BatchNorm1'].running_var.dtype == np.float64
     np.testing.assert_allclose(net.predict(x), expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize('seed', [0, 1, 2])
+def test_float32_gradient_check_prints_what_a_float64_network_prints(seed):
+    """The book's ch. 7 check: whatever it prints in float64 (kinks of ReLU included: with
+    these weights most seeds have some), a float32 network prints the same."""
+    figures = {}
+    for dtype in (np.float32, np.float64):
+        np.random.seed(seed)
+        net = models.SimpleConvNet(input_dim=(1, 10, 10),
+                                   conv_param={'filter_num': 10, 'filter_size': 3, 'pad': 0,
+                                               'stride': 1},
+                                   hidden_size=10, output_size=10, weight_init_std=0.01,
+                                   dtype=dtype)
+        X = np.random.rand(100).reshape((1, 1, 10, 10))
+        figures[dtype] = mean_differences(net, X, np.array([[1]]))
+    for key, value in figures[np.float64].items():
+        assert figures[np.float32][key] == pytest.approx(value, rel=1e-3, abs=1e-8), key

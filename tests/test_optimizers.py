@@ -984,3 +984,13 @@ def test_numbers_in_the_params_dict_are_replaced_by_new_numbers(case):
             assert float(params[key]) == pytest.approx(float(expected[key]), abs=1e-12)
     assert history[0] == -7.0 and len(set(map(float, history))) == 3
 
+
+def test_the_listings_optimizer_arguments_from_keisan_book():
+    """RMSProp(lr, rho), AdaDelta(rho), Adam(lr, rho1, rho2) next to the book's names,
+    imported as the book's scripts import them."""
+    from keisan.book.optimizer import AdaDelta, Adam, RMSProp, RMSprop
+    assert (RMSProp(lr=0.01, rho=0.9).lr, RMSProp(lr=0.01, rho=0.9).alpha) == (0.01, 0.9)
+    assert RMSprop(lr=0.01, decay_rate=0.9).alpha == 0.9
+    assert AdaDelta(rho=0.9).rho == 0.9
+    adam = Adam(0.01, rho1=0.8, rho2=0.99)
+    assert (adam.alpha, adam.beta1, adam.beta2) == (0.01, 0.8, 0.99)
