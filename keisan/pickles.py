@@ -6,10 +6,10 @@
 callable a file names, ``os.system`` included. :func:`load` reads a pickle only if
 every global it names is one that plain data needs: NumPy's array and scalar
 reconstruction and dtypes (under their NumPy 1 names, ``numpy.core``, and NumPy 2
-names, ``numpy._core``), and the builtin containers, bytes and numbers. The whole file
-is scanned first, so a refused pickle builds nothing; the unpickler checks each
-global again as it resolves it. What comes out must then be dicts, lists, tuples,
-strings, numbers and numeric arrays, nothing else.
+names, ``numpy._core``), and how protocols 0-2 spell bytes and complex numbers. The
+whole file is scanned first, so a refused pickle builds nothing; the unpickler checks
+each global again as it resolves it. What comes out must then be dicts, lists,
+tuples, strings, numbers and numeric arrays, nothing else.
 
 keisan itself never writes pickles (``.npz`` files, see :mod:`keisan.serializers`).
 """
@@ -37,14 +37,13 @@ def _latin1_encode(text, encoding):
     return text.encode('latin1')
 
 
-def _from_bytes(kind):
-    """``bytes``/``bytearray`` of existing data only: no size argument (``bytes(10**12)``)."""
-    def build(*args):
-        if len(args) > 2 or (args and not isinstance(args[0], (bytes, bytearray, str))):
-            raise pickle.UnpicklingError('%s is only allowed on bytes or a string'
-                                         % kind.__name__)
-        return kind(*args)
-    return build
+def _empty_bytes(*args):
+    """``bytes()``: how protocols 0-2 spell an empty bytes object (an empty array's data);
+    nothing else (``bytes(10**12)`` would allocate a terabyte)."""
+    if args:
+        raise pickle.UnpicklingError('bytes is only allowed without arguments, got %d'
+                                     % len(args))
+    return b''
 
 
 _ALLOWED = {}
@@ -53,9 +52,7 @@ for _module in ('numpy.core', 'numpy._core'):
                      (_module + '.multiarray', 'scalar'): _SCALAR,
                      (_module + '.numeric', '_frombuffer'): _FROMBUFFER})
 for _module in ('builtins', '__builtin__'):     # protocols 0-2 say __builtin__
-    _ALLOWED.update({(_module, 'set'): set, (_module, 'frozenset'): frozenset,
-                     (_module, 'complex'): complex, (_module, 'bytes'): _from_bytes(bytes),
-                     (_module, 'bytearray'): _from_bytes(bytearray)})
+    _ALLOWED.update({(_module, 'complex'): complex, (_module, 'bytes'): _empty_bytes})
 _ALLOWED.update({('numpy', 'ndarray'): np.ndarray, ('numpy', 'dtype'): np.dtype,
                  ('_codecs', 'encode'): _latin1_encode,
                  ('collections', 'OrderedDict'): dict})
@@ -123,8 +120,8 @@ class _Unpickler(pickle.Unpickler):
 def loads(data, where='keisan.pickles.loads'):
     """The object pickled in ``data`` (bytes), if it is plain data (see the module's doc).
 
-    Returns dicts, lists, tuples, sets, strings, bytes, numbers, None and NumPy arrays
-    of numbers or bools (``collections.OrderedDict`` comes back as a dict).
+    Returns dicts, lists, tuples, strings, bytes, numbers, None and NumPy arrays of
+    numbers or bools (``collections.OrderedDict`` comes back as a dict).
 
     Raises:
         ValueError: naming ``where`` and, for a refused pickle, the global it refers to
@@ -167,12 +164,12 @@ def _not_plain(obj, where, depth=0):
         if obj.dtype.kind not in 'biufc':
             return '%s is an array of dtype %s (only numbers are read)' % (where, obj.dtype)
         return None
-    if obj is None or isinstance(obj, (bool, int, float, complex, str, bytes, bytearray,
-                                       np.number, np.bool_)):
+    if obj is None or isinstance(obj, (bool, int, float, complex, str, bytes, np.number,
+                                       np.bool_)):
         return None
     if isinstance(obj, dict):
         items = obj.items()
-    elif isinstance(obj, (list, tuple, set, frozenset)):
+    elif isinstance(obj, (list, tuple)):
         items = enumerate(obj)
     else:
         return '%s is a %s' % (where, type(obj).__name__)

@@ -164,6 +164,23 @@ def test_deep_conv_net_loads_the_books_deep_convnet_params(tmp_path):
     np.testing.assert_array_equal(net.predict(x), other.predict(x))
 
 
+def test_ch03_sample_weight_layout_loads_into_a_sigmoid_multi_layer_net(tmp_path):
+    """ch03/sample_weight.pkl holds W1 (784, 50), W2 (50, 100), W3 (100, 10) and the biases
+    of a sigmoid network: MultiLayerNet(784, [50, 100], 10, activation='sigmoid')."""
+    r = np.random.default_rng(3)
+    params = {'W1': r.standard_normal((784, 50)), 'W2': r.standard_normal((50, 100)),
+              'W3': r.standard_normal((100, 10)), 'b1': r.standard_normal(50),
+              'b2': r.standard_normal(100), 'b3': r.standard_normal(10)}
+    net = models.MultiLayerNet(784, [50, 100], 10, activation='sigmoid')
+    net.load_params(dump(params, tmp_path / 'sample_weight.pkl', 2))
+    x = r.random((5, 784))
+    h = 1 / (1 + np.exp(-(x @ params['W1'] + params['b1'])))
+    h = 1 / (1 + np.exp(-(h @ params['W2'] + params['b2'])))
+    scores = h @ params['W3'] + params['b3']
+    np.testing.assert_allclose(net.predict(x.astype(np.float32)), scores, rtol=1e-4,
+                               atol=1e-4)
+
+
 def test_a_pickle_without_running_statistics_keeps_them(tmp_path):
     """The book pickles ``params`` only: batch norm's running statistics keep their values;
     when the dict has them (keisan's keys), they are loaded too."""
