@@ -303,7 +303,7 @@ class Optimizer(Configurable):
         for book_params, name, p in scalars:
             book_params[name] = p[0]        # a new number, as the book's rebinding gives
 
-    def _collect_dicts(self, params=None, grads=None, scalars=None):
+    def _collect_dicts(self, params=None, grads=None, *, scalars):
         """Aligned lists (names, param arrays, grad arrays) of the book's dicts. A plain
         number in ``params`` (ch. 6 optimizes f(x, y) with ``params['x'] = -7.0``) is
         updated as a float64 array of shape (1,) (NumPy turns 0-d results into scalars,
