@@ -13,9 +13,9 @@ def numerical_gradient(f, x, h=1e-4):
     (``f`` usually ignores its argument and reads the perturbed array through a
     closure, e.g. ``lambda W: net.loss(x, t)``) and restored afterwards.
 
-    The difference of two losses divided by 2h loses digits: in float32 (7 digits) a
-    loss near 2 moves by 1e-7 between neighbouring values, which makes errors of 1e-3
-    in the quotient, and a learner reads them as a wrong backprop. So for an ``x`` of
+    The difference of two losses divided by 2h loses digits: float32 values near 2 are
+    2.4e-7 apart, which over 2h = 2e-4 makes errors of 1e-3 in the quotient, and a
+    learner reads them as a wrong backprop. So for an ``x`` of
     a dtype narrower than float64, ``f`` is called with a float64 copy of ``x``
     carrying the same perturbation (``x`` itself is perturbed too, for an ``f`` that
     reads it through a closure; that ``f`` computes in float32 and shows its

@@ -2,9 +2,9 @@
 import math
 
 from keisan.cuda import get_array_module
+from keisan.functions.array import reshape
 from keisan.functions.normalization import BatchNormalization as BatchNormFunction
 from keisan.functions.normalization import FixedBatchNormalization
-from keisan.functions.array import reshape
 from keisan.layers.layer import Layer
 
 BOOK_EPS = 10e-7   # the book's epsilon
