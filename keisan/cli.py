@@ -4,6 +4,7 @@
     keisan train ... --out runs/sc --epochs 4 --resume     # continue the same run
     keisan evaluate runs/sc
     keisan predict runs/sc shirt.png boot.jpg
+    keisan evaluate --model deep_conv deep_convnet_params.pkl   # the book's ch08 weights
     keisan gradcheck --model deep_conv
 
 User errors (missing data, files or checkpoints, unreadable images, checkpoints
@@ -32,6 +33,9 @@ CLASS_NAMES = {'mnist': MNIST_CLASSES, 'fashion-mnist': FASHION_MNIST_CLASSES}
 GRADCHECK_TOLERANCE = 1e-6
 #: the smallest image ``predict`` reads (the networks see 28x28)
 MIN_IMAGE_SIDE = 8
+WEIGHTS_DATASET = 'mnist'       # what a weights file given with --model was trained on
+
+
 
 
 class CLIError(Exception):
@@ -64,6 +68,32 @@ def _load_run(directory):
         return RunDirectory(directory).load_model()
     except (FileNotFoundError, ValueError, TypeError) as e:
         raise CLIError(str(e)) from None
+
+
+def _load_network(args):
+    """(network, config) of ``args.dir``: a run directory, or with ``--model`` a weights file."""
+    if args.model is None:
+        network, config = _load_run(args.dir)
+        if args.dataset is not None:
+            config = dict(config, dataset=args.dataset, classes=None)
+        return network, config
+    return _load_weights(args.model, args.dir, args.dataset or WEIGHTS_DATASET)
+
+
+def _load_weights(model, path, dataset):
+    """(network, config): the CLI's network ``model`` with the weights of the file ``path``,
+    an ``.npz`` of keisan's (``save_params``, a run's model.npz) or a pickle of the book's
+    ``params`` (ch08's deep_convnet_params.pkl), told apart by content."""
+    if not os.path.isfile(path):
+        raise CLIError('%s: no such file; with --model give a weights file (.npz, or the '
+                       "book's .pkl), without it a run directory" % path)
+    network = build_model(model)
+    try:
+        network.load_params(path)
+    except (ValueError, TypeError) as e:
+        raise CLIError('%s (is it a %s?)' % (e, model)) from None
+    return network, {'model': model, 'model_args': default_model_args(model),
+                     'dataset': dataset}
 
 
 def _require_gpu():
@@ -222,7 +252,7 @@ def cmd_train(args):
 
 # ----- evaluate -----------------------------------------------------------------------------
 def cmd_evaluate(args):
-    network, config = _load_run(args.dir)
+    network, config = _load_network(args)
     dataset = config.get('dataset', 'fashion-mnist')
     if dataset not in CLASS_NAMES:
         raise CLIError('%s: unknown dataset %r in %s' % (args.dir, dataset, RunDirectory.CONFIG))
@@ -326,7 +356,7 @@ def cmd_predict(args):
     except ImportError:
         raise CLIError("predict needs Pillow to read images: pip install 'keisan[train]'") \
             from None
-    network, config = _load_run(args.dir)
+    network, config = _load_network(args)
     names = config.get('classes') or CLASS_NAMES.get(config.get('dataset'), MNIST_CLASSES)
     input_shape = model_input_shape(config['model'], config.get('model_args', {}))
     hw = tuple(input_shape[1:]) if len(input_shape) == 3 else (28, 28)
@@ -348,13 +378,21 @@ def cmd_predict(args):
 
 
 # ----- gradcheck ----------------------------------------------------------------------------
+def _gradcheck_network(model, dtype):
+    """(network, input shape, classes): the tiny network ``model`` of the gradient check,
+    in ``dtype`` (its weights drawn in float64, then converted)."""
+    network, shape, classes = gradcheck_model(model)
+    return network.astype(dtype), shape, classes
+
+
 def cmd_gradcheck(args):
     np.random.seed(args.seed)
-    network, shape, classes = gradcheck_model(args.model)
-    x = np.random.rand(3, *shape)
+    network, shape, classes = _gradcheck_network(args.model, args.dtype)
+    x = np.random.rand(3, *shape).astype(network.dtype)
     t = np.random.randint(0, classes, size=3)
-    print('gradcheck %s: %s in float64 with input %s, batch of 3, h=%g; '
-          'mean |backprop - numerical|:' % (args.model, type(network).__name__, shape, args.h))
+    print('gradcheck %s: %s in %s with input %s, batch of 3, h=%g; numerical gradients of '
+          'the loss in float64, as the book\'s; mean |backprop - numerical|:'
+          % (args.model, type(network).__name__, args.dtype, shape, args.h))
     # The book's h=1e-4 makes DeepConvNet fail for ~40% of seeds, because shifting a
     # parameter by 1e-4 moves some ReLU input across 0 (a kink); the default h=1e-6 is
     # still far above float64 rounding (about 1e-16 * loss / h).
@@ -375,6 +413,14 @@ def cmd_gradcheck(args):
 
 
 # ----- parser -------------------------------------------------------------------------------
+def _add_weights_options(parser, verb):
+    parser.add_argument('--model', choices=list(MODELS), default=None,
+                        help='the network the weights file holds (then DIR_OR_FILE is a file)')
+    parser.add_argument('--dataset', choices=CHOICES['dataset'], default=None,
+                        help='the dataset to %s (default: the run\'s; %s for a weights file)'
+                        % (verb, WEIGHTS_DATASET))
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog='keisan', description='Train and inspect the networks of "Deep Learning from '
@@ -431,7 +477,10 @@ def build_parser():
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser('evaluate', help='test loss and accuracy (per class) of a trained run')
-    p.add_argument('dir', help='run directory with config.json and model.npz')
+    p.add_argument('dir', metavar='DIR_OR_FILE',
+                   help='run directory with config.json and model.npz, or with --model a '
+                   "weights file (.npz, or the book's .pkl such as deep_convnet_params.pkl)")
+    _add_weights_options(p, 'evaluate on')
     p.add_argument('--batch-size', type=RANGES['batch_size'].parse, default=100)
     p.add_argument('--test-size', type=RANGES['test_size'].parse, default=None,
                    help='evaluate on the first N test images')
@@ -440,7 +489,10 @@ def build_parser():
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser('predict', help='classify image files with a trained run')
-    p.add_argument('dir', help='run directory with config.json and model.npz')
+    p.add_argument('dir', metavar='DIR_OR_FILE',
+                   help='run directory with config.json and model.npz, or with --model a '
+                   "weights file (.npz, or the book's .pkl)")
+    _add_weights_options(p, 'take the class names of')
     p.add_argument('images', nargs='+', metavar='IMAGE')
     p.add_argument('--top', type=RANGES['top'].parse, default=3,
                    help='list the N most likely classes with their probabilities (default 3; '
@@ -452,6 +504,9 @@ def build_parser():
     p.add_argument('--seed', type=RANGES['seed'].parse, default=0)
     p.add_argument('--h', type=RANGES['h'].parse, default=1e-6,
                    help='central-difference step (default 1e-6; the book uses 1e-4)')
+    p.add_argument('--dtype', choices=('float32', 'float64'), default='float32',
+                   help='dtype of the network and its backprop (default float32, as keisan '
+                   'trains); the numerical gradients are taken in float64 either way')
     p.set_defaults(func=cmd_gradcheck)
     return parser
 

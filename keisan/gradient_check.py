@@ -14,6 +14,15 @@ def numerical_gradient(f, x, h=1e-4):
     (``f`` usually ignores its argument and reads the perturbed array through a
     closure, e.g. ``lambda W: net.loss(x, t)``) and restored afterwards.
 
+    The difference of two losses divided by 2h loses digits: float32 values near 2 are
+    2.4e-7 apart, which over 2h = 2e-4 makes errors of 1e-3 in the quotient, and a
+    learner reads them as a wrong backprop. So for an ``x`` of
+    a dtype narrower than float64, ``f`` is called with a float64 copy of ``x``
+    carrying the same perturbation (``x`` itself is perturbed too, for an ``f`` that
+    reads it through a closure; that ``f`` computes in float32 and shows its
+    rounding). The book's networks evaluate their loss in float64 for the same reason
+    (:meth:`keisan.models.BookNetwork.numerical_gradient`).
+
     Args:
         f: callable returning a scalar (float, 0-d array or size-1 Variable).
         x: float array of any shape (and any strides: views such as ``W.T`` work),
@@ -30,16 +39,32 @@ def numerical_gradient(f, x, h=1e-4):
                         'by h=%g), got %s' % (h, x.dtype))
     xp = cuda.get_array_module(x)
     grad = xp.zeros_like(x)
+    wide = x if x.dtype.itemsize >= 8 else x.astype(xp.float64)
     # Element indexing (not a reshape, which copies non-contiguous arrays) so that
     # the perturbation reaches the very array ``f`` reads.
     for idx in np.ndindex(*x.shape):
-        original = x[idx].copy()
-        x[idx] = original + h
-        f_plus = _scalar(f(x))
-        x[idx] = original - h
-        f_minus = _scalar(f(x))
-        x[idx] = original
+        original, narrow = wide[idx].copy(), x[idx].copy()
+        wide[idx] = x[idx] = original + h
+        f_plus = _scalar(f(wide))
+        wide[idx] = x[idx] = original - h
+        f_minus = _scalar(f(wide))
+        wide[idx], x[idx] = original, narrow
         grad[idx] = (f_plus - f_minus) / (2 * h)
+    return grad
+
+
+def numerical_gradient_2d(f, X, h=1e-4):
+    """The book's gradient at each of several points: ``f`` maps one point (a 1-D array)
+    to a scalar; X is one point (D,) or a batch of points (N, D), each row differentiated
+    on its own (``f`` is called with the row). Returns an array of X's shape and dtype."""
+    if getattr(X, 'ndim', None) == 1:
+        return numerical_gradient(f, X, h)
+    if not cuda.is_array(X):
+        raise TypeError('numerical_gradient_2d: X must be a NumPy or CuPy array, got %s'
+                        % type(X).__name__)
+    grad = cuda.get_array_module(X).zeros_like(X)
+    for i, point in enumerate(X):
+        grad[i] = numerical_gradient(f, point, h)
     return grad
 
 

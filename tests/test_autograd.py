@@ -467,6 +467,61 @@ def test_unchain_cuts_the_graph():
     assert x.grad is None
 
 
+# ----- Chainer's names (the one-file Chainer of the seed listings) --------------------
+def test_variable_accepts_lists_and_scalars_of_numbers():
+    v = ks.Variable([0, 1, 2, 3])
+    assert isinstance(v.data, np.ndarray) and v.dtype == np.int64 and v.shape == (4,)
+    assert ks.Variable([[1.5, 2.0]]).shape == (1, 2)
+    assert ks.Variable(3.0).data.shape == () and ks.Variable(3.0).dtype == np.float64
+    assert ks.Variable(np.float32(2)).dtype == np.float32
+    x = ks.Variable([1.0, 2.0, 3.0])
+    F.sum(x * x).backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 4.0, 6.0])
+
+
+def test_variable_array_is_a_property_with_a_setter():
+    x = var([1., 2.])
+    assert x.array is x.data
+    x.array = np.array([5.0])
+    assert x.data.tolist() == [5.0] and x.array is x.data
+
+
+def test_one_input_function_has_input_and_output():
+    x = var([-1., 2.])
+    y = F.relu(x)
+    f = y.creator
+    assert f.input is x and f.output is y
+    with pytest.raises(AttributeError, match='Add has 2 inputs; use .inputs'):
+        (x + x).creator.input
+    with pytest.raises(AttributeError, match='0 inputs'):
+        ks.functions.ReLU().input
+
+
+def test_a_function_may_set_its_own_input_and_output():
+    class Keeps(ks.Function):         # a listing's Function that stores them itself
+        def forward(self, x):
+            self.input, self.output = 'in', 'out'
+            return x * 2
+
+        def backward(self, gy):
+            return gy * 2
+    y = Keeps()(var([1.]))
+    assert (y.creator.input, y.creator.output) == ('in', 'out')
+
+
+def test_unchain_backward_cuts_every_link_behind():
+    x = var([1., 2.])
+    h = F.relu(x)
+    y = h * 2
+    z = y + 1
+    f_y, f_h = y.creator, h.creator
+    z.unchain_backward()
+    assert z.creator is None and y.creator is None and h.creator is None
+    assert f_y.inputs == () and f_h.inputs == ()
+    z.backward()                        # a leaf now: nothing flows back
+    assert x.grad is None and np.array_equal(z.grad, [1., 1.])
+
+
 def test_cleargrad():
     x = var([1., 2.])
     F.sum(x * x).backward()
@@ -614,8 +669,9 @@ def test_float32_cnn_pieces_stay_float32():
 @pytest.mark.parametrize('call, type_name', [
     (lambda: F.relu('a'), 'str'),
     (lambda: F.relu([1, 2]), 'list'),
-    (lambda: ks.Variable([1, 2]), 'list'),
-    (lambda: ks.Variable(3.0), 'float'),
+    (lambda: ks.Variable('ab'), 'str'),          # lists and scalars of numbers are fine
+    (lambda: ks.Variable(['a', 'b']), 'list'),
+    (lambda: ks.Variable({'a': 1}), 'dict'),
     (lambda: var([1.]) + 'a', 'str'),
     (lambda: var([1.]) * [1, 2], 'list'),
     (lambda: [1, 2] - var([1.]), 'list'),

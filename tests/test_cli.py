@@ -1,6 +1,7 @@
 """The keisan command: train / evaluate / predict / gradcheck, and its error exits."""
 import json
 import os
+import pickle
 import re
 import subprocess
 import sys
@@ -232,6 +233,72 @@ def test_gradcheck_reports_a_wrong_gradient(monkeypatch, capsys):
         key: np.ones_like(value) for key, value in self.params.items()})
     assert cli.main(['gradcheck', '--model', 'two_layer']) == 1
     assert 'FAILED' in capsys.readouterr().err
+
+
+def test_gradcheck_dtype(capsys):
+    """float32 (how keisan trains) by default, float64 on request; the numerical gradients
+    are in float64 either way, so both report the book's figures."""
+    assert cli.main(['gradcheck', '--model', 'simple_conv']) == 0
+    out = capsys.readouterr().out
+    assert 'SimpleConvNet in float32' in out and 'in float64' in out
+    assert cli.main(['gradcheck', '--model', 'two_layer', '--dtype', 'float64']) == 0
+    assert 'TwoLayerNet in float64' in capsys.readouterr().out
+
+
+# ----- the book's weight files: evaluate / predict --model NAME FILE ---------------------------
+def book_pickle(path, model, seed=0, **changes):
+    """A pickle of ``model``'s params as the book's save_params writes it (float64, the
+    book's keys); returns the network holding the same weights."""
+    np.random.seed(seed)
+    network = cli.build_model(model)
+    params = {key: value.astype(np.float64) for key, value in network.params.items()}
+    params.update(changes)
+    with open(path, 'wb') as f:
+        pickle.dump(params, f)
+    return network
+
+
+@needs_fashion
+def test_evaluate_and_predict_a_book_pickle(tmp_path, capsys):
+    """``keisan evaluate --model deep_conv deep_convnet_params.pkl``: the book's ch08 weights
+    in one command (here a pickle with the book's layout, on Fashion-MNIST)."""
+    path = tmp_path / 'deep_convnet_params.pkl'
+    network = book_pickle(path, 'deep_conv')
+    assert cli.main(['evaluate', '--model', 'deep_conv', str(path), '--dataset',
+                     'fashion-mnist', '--test-size', '200', '--no-download']) == 0
+    text = capsys.readouterr().out
+    _, (x_test, t_test) = load_fashion_mnist(flatten=False, download=False)
+    expected = network.accuracy(x_test[:200], t_test[:200])
+    assert 'test acc %.4f' % expected in text and '(deep_conv)' in text
+    assert 'Ankle boot' in text
+    pil = pytest.importorskip('PIL.Image')
+    pil.fromarray((x_test[0, 0] * 255).astype(np.uint8)).save(tmp_path / 'img.png')
+    assert cli.main(['predict', '--model', 'deep_conv', str(path), str(tmp_path / 'img.png'),
+                     '--top', '1']) == 0
+    label = int(network.predict(x_test[:1]).argmax())
+    assert capsys.readouterr().out.splitlines()[0].endswith(': %d' % label)   # MNIST digits
+
+
+def test_a_bad_weights_file_is_a_user_error(tmp_path, capsys):
+    marker = tmp_path / 'ran'
+
+    class Payload:
+        def __reduce__(self):
+            return os.system, ('touch %s' % marker,)
+    with open(tmp_path / 'evil.pkl', 'wb') as f:
+        pickle.dump({'W1': Payload()}, f)
+    for path, message in ((tmp_path / 'evil.pkl', 'refused'),
+                          (tmp_path / 'missing.pkl', 'no such file'),
+                          (tmp_path, 'no such file')):
+        assert cli.main(['evaluate', '--model', 'two_layer', str(path), '--no-download']) == 2
+        err = capsys.readouterr().err
+        assert message in err and 'Traceback' not in err
+    assert not marker.exists()
+    book_pickle(tmp_path / 'two_layer.pkl', 'two_layer')
+    assert cli.main(['evaluate', '--model', 'mlp', str(tmp_path / 'two_layer.pkl'),
+                     '--no-download']) == 2
+    err = capsys.readouterr().err
+    assert 'missing W3' in err and 'W2 has shape' in err and 'is it a mlp?' in err
 
 
 # ----- error exits --------------------------------------------------------------------------------

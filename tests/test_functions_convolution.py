@@ -216,6 +216,28 @@ def test_col2im_is_the_adjoint_of_im2col(shape, kh, kw, stride, pad):
     assert np.isclose((col * c).sum(), (x * img).sum())
 
 
+@pytest.mark.parametrize('shape, kh, kw, stride, pad', IM2COL_CASES)
+def test_col2im_without_summing_gives_the_image_back(shape, kh, kw, stride, pad):
+    """The listings' ``col2im(..., is_backward=False)``: windows of x fold back into x
+    (where a window covers it; 0 elsewhere); the default sums, as the book's col2im."""
+    x = rng(34).standard_normal(shape)
+    col = im2col(x, kh, kw, stride=stride, pad=pad)
+    img = col2im(col, shape, kh, kw, stride=stride, pad=pad, is_backward=False)
+    covered = col2im(np.ones_like(col), shape, kh, kw, stride=stride, pad=pad) > 0
+    np.testing.assert_array_equal(img, np.where(covered, x, 0))
+    summed = col2im(col, shape, kh, kw, stride=stride, pad=pad)
+    np.testing.assert_array_equal(summed, col2im(col, shape, kh, kw, stride, pad,
+                                                 is_backward=True))
+
+
+def test_im2col_pads_with_constant_values():
+    x = rng(35).standard_normal((2, 1, 3, 3))
+    col = im2col(x, 2, 2, stride=2, pad=1, constant_values=-np.inf)
+    padded = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)), constant_values=-np.inf)
+    np.testing.assert_array_equal(col, im2col_ref(padded, 2, 2, 2, 0))
+    assert np.isinf(col).sum() == 2 * 7
+
+
 @pytest.mark.parametrize('shape, kh, kw, stride, pad', IM2COL_PAIR_CASES)
 def test_im2col_col2im_with_stride_and_pad_pairs(shape, kh, kw, stride, pad):
     r = rng(33)

@@ -220,3 +220,17 @@ def test_docstrings():
                F.sin, F.cos, F.tanh, F.identity, F.sigmoid, F.relu, F.leaky_relu,
                F.softmax, F.log_softmax):
         assert '->' in fn.__doc__, fn.__name__      # states the shapes
+
+
+def test_star_import_shadows_no_builtin():
+    """``from keisan.functions import *`` must leave sum, abs, pow (and the standard
+    library's math) alone; ``F.sum`` and friends still work."""
+    import builtins
+    namespace = {}
+    exec('from keisan.functions import *', namespace)
+    assert not (set(namespace) - {'__builtins__'}) & set(vars(builtins))
+    assert 'math' not in namespace and 'array' not in namespace     # no submodules
+    assert {'relu', 'softmax_cross_entropy', 'Linear', 'im2col'} <= set(namespace)
+    x = ks.Variable(np.array([-1.0, 2.0]))
+    assert float(F.sum(F.abs(x)).data) == 3.0 and float(F.sum(F.pow(x, 2)).data) == 5.0
+    assert sum([1, 2]) == 3                 # the builtins of this module are untouched

@@ -332,3 +332,35 @@ def test_check_double_backward_reuses_the_random_state_for_dropout():
         return y * v
     check_double_backward(f, rng(26).standard_normal((3, 4)))
     assert len(masks) > 2 * 12 and all(np.array_equal(m, masks[0]) for m in masks)
+
+
+def test_float32_x_is_differentiated_through_a_float64_copy():
+    """f gets a float64 copy carrying the perturbation (the loss keeps its digits), x is
+    perturbed too (for an f reading it through a closure) and restored bit for bit."""
+    x = rng(6).standard_normal((2, 3)).astype(np.float32)
+    before = x.copy()
+    seen = []
+
+    def f(v):
+        seen.append((v.dtype, float(np.abs(x - before).max())))
+        return float(np.sum(v.astype(np.float64) ** 3))
+    g = numerical_gradient(f, x)
+    assert g.dtype == np.float32 and np.array_equal(x, before)
+    assert all(dtype == np.float64 and moved > 0 for dtype, moved in seen)
+    np.testing.assert_allclose(g, 3 * before.astype(np.float64) ** 2 + 1e-8, rtol=1e-6)
+    # in float32 the quotient of a difference of two sums near 3 would be off by ~1e-3
+    closure = numerical_gradient(lambda _: np.sum(x ** 3), x)
+    assert np.abs(closure - g).max() > 1e-4
+
+
+def test_numerical_gradient_2d_differentiates_each_row():
+    """The book's ch. 4 gradient field: f maps one point to a number."""
+    from keisan.gradient_check import numerical_gradient_2d
+
+    def f(point):
+        return np.sum(point ** 2)
+    points = np.array([[3.0, 4.0], [0.0, 2.0], [-1.0, 0.5]])
+    np.testing.assert_allclose(numerical_gradient_2d(f, points), 2 * points, atol=1e-6)
+    np.testing.assert_allclose(numerical_gradient_2d(f, np.array([3.0, 4.0])), [6.0, 8.0])
+    with pytest.raises(TypeError, match='numerical_gradient_2d: X must be a NumPy'):
+        numerical_gradient_2d(f, [[1.0, 2.0]])

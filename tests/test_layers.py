@@ -255,3 +255,124 @@ def test_pooling_layer_pads_with_zeros_like_the_book():
     expected_dx[0, 0, 1, 1] = 1                                 # only the inner window's max
     np.testing.assert_array_equal(dx, expected_dx)
     assert F.max_pooling_2d(x, 2, 2, 1).data.max() < 0          # the Function never pads in
+
+
+# ----- the seed listings' names and the book's attributes (issue 10, items 5 and 6) ------
+def test_listing_names_of_the_layers():
+    assert layers.ReLU is layers.Relu and layers.MaxPooling is layers.Pooling
+    leaky = layers.LeakyReLU()
+    assert leaky.alpha == 0.1                           # the listings' default
+    x = np.array([[-2.0, 0.0, 3.0]])
+    np.testing.assert_allclose(leaky.forward(x), [[-0.2, 0.0, 3.0]])
+    np.testing.assert_array_equal(leaky.mask, x <= 0)
+    np.testing.assert_allclose(leaky.backward(np.ones_like(x)), [[0.1, 0.1, 1.0]])
+    assert layers.Dropout().dropout_ratio == 0.5         # the book's default stays
+
+
+def book_batch_norm_per_activation(x, gamma, beta, eps=10e-7):
+    """The book's 4-D batch norm: (N, C, H, W) flattened to (N, C*H*W), per column."""
+    flat = x.reshape(len(x), -1)
+    xn = (flat - flat.mean(axis=0)) / np.sqrt(flat.var(axis=0) + eps)
+    return (gamma * xn + beta).reshape(x.shape), xn
+
+
+def test_batch_normalization_per_activation_of_4d_input(rng):
+    """gamma and beta of size C*H*W (the book's form) normalize each activation; size C
+    (a convolution's form) each channel."""
+    x = rng.standard_normal((5, 2, 3, 3)) * 2 + 1
+    gamma, beta = rng.standard_normal(18) + 1, rng.standard_normal(18)
+    layer = layers.BatchNormalization(gamma, beta)
+    y = layer.forward(x)
+    expected, xn = book_batch_norm_per_activation(x, gamma, beta)
+    np.testing.assert_allclose(y, expected)
+    assert layer.xn.shape == layer.xc.shape == (5, 18) and layer.std.shape == (18,)
+    np.testing.assert_allclose(layer.xn, xn)
+    np.testing.assert_allclose(layer.xc, x.reshape(5, -1) - x.reshape(5, -1).mean(axis=0))
+    np.testing.assert_allclose(layer.running_mean, 0.1 * x.reshape(5, -1).mean(axis=0))
+    gy = rng.standard_normal(x.shape)
+    dx = layer.backward(gy)
+    assert dx.shape == x.shape and layer.dgamma.shape == (18,)
+    numeric = numerical_gradient(
+        lambda _: (book_batch_norm_per_activation(x, gamma, beta)[0] * gy).sum(), x)
+    np.testing.assert_allclose(dx, numeric, atol=1e-6)
+    test_out = layer.forward(x, train_flg=False)
+    np.testing.assert_allclose(test_out.reshape(5, -1), gamma * (
+        x.reshape(5, -1) - layer.running_mean) / np.sqrt(layer.running_var + 10e-7) + beta)
+    per_channel = layers.BatchNormalization(np.ones(2), np.zeros(2))
+    assert per_channel.forward(x).shape == x.shape and per_channel.xn.shape == x.shape
+    traced = layer(ks.Variable(x))                      # the same in the graph
+    assert traced.shape == x.shape
+    with ks.test_mode():
+        np.testing.assert_allclose(layer(x).data, layer.forward(x, train_flg=False))
+
+
+def test_batch_normalization_listing_arguments(rng):
+    """BatchNormalization(gamma, beta, rho=0.9, moving_mean=None, moving_var=None) with
+    x_mu / x_std, and gamma=None (made at the first call)."""
+    x = rng.standard_normal((6, 4))
+    mean = np.full(4, 0.5)
+    layer = layers.BatchNormalization(np.ones(4), np.zeros(4), rho=0.5, moving_mean=mean)
+    assert layer.momentum == layer.rho == 0.5 and layer.running_mean is mean
+    layer.forward(x)
+    assert layer.moving_mean is layer.running_mean and layer.moving_var is layer.running_var
+    np.testing.assert_allclose(mean, 0.25 + 0.5 * x.mean(axis=0))      # updated in place
+    np.testing.assert_array_equal(layer.x_mu, layer.xc)
+    np.testing.assert_array_equal(layer.x_std, layer.xn)
+    assert layer.batch_size == 6
+    lazy = layers.BatchNormalization(None, None)
+    y = lazy.forward(x.astype(np.float32))
+    assert lazy.gamma.shape == (4,) and lazy.gamma.dtype == np.float32 and y.shape == (6, 4)
+    with pytest.raises(TypeError, match='running_mean/moving_mean'):
+        layers.BatchNormalization(np.ones(4), np.zeros(4), running_mean=mean, moving_mean=mean)
+
+
+def test_book_attributes_after_forward_and_backward(rng):
+    """What learners print: the attributes of the book's layers, with the book's shapes."""
+    x = rng.standard_normal((2, 3, 6, 6))
+    conv = layers.Convolution(rng.standard_normal((4, 3, 3, 3)), np.zeros(4), 1, 1)
+    relu, pool = layers.Relu(), layers.Pooling(2, 2, 2)
+    affine = layers.Affine(rng.standard_normal((36, 5)), np.zeros(5))
+    sigmoid, drop = layers.Sigmoid(), layers.Dropout(0.3)
+    bn = layers.BatchNormalization(np.ones(5), np.zeros(5))
+    last = layers.SoftmaxWithLoss()
+    h = x
+    for layer in (conv, relu, pool, affine, bn, sigmoid, drop):
+        h = layer.forward(h)
+    t = np.array([1, 4])
+    last.forward(h, t)
+    d = last.backward()
+    for layer in (drop, sigmoid, bn, affine, pool, relu, conv):
+        d = layer.backward(d)
+    assert conv.x is x and conv.col.shape == (2 * 36, 27) and conv.col_W.shape == (27, 4)
+    assert conv.dW.shape == (4, 3, 3, 3) and conv.db.shape == (4,)
+    assert relu.mask.shape == (2, 4, 6, 6) and relu.mask.dtype == bool
+    assert pool.x.shape == (2, 4, 6, 6) and pool.arg_max.shape == (2 * 4 * 3 * 3,)
+    assert affine.x.shape == (2, 36) and affine.dW.shape == (36, 5) and affine.db.shape == (5,)
+    assert sigmoid.out.shape == (2, 5) and drop.mask.shape == (2, 5)
+    assert bn.xc.shape == bn.xn.shape == (2, 5) and bn.std.shape == (5,) and bn.batch_size == 2
+    assert bn.running_mean.shape == bn.running_var.shape == (5,)
+    assert last.y.shape == (2, 5) and last.t is t and last.loss.shape == ()
+    # kept by the fast path only as far as the book needs: col and arg_max are made on access
+    assert 'col' not in vars(conv) and 'arg_max' not in vars(pool) and 'xc' not in vars(bn)
+
+
+@pytest.mark.parametrize('ph, pw, stride, pad', [(2, 2, 2, 0), (3, 2, 1, 1)])
+def test_pooling_arg_max_in_the_books_order(rng, ph, pw, stride, pad):
+    """arg_max is the book's: argmax of each row of im2col(x).reshape(-1, ph*pw), rows in
+    the order (N, OH, OW, C)."""
+    from reference import im2col_ref
+    x = rng.permutation(2 * 3 * 6 * 5).reshape(2, 3, 6, 5).astype(np.float64)
+    layer = layers.Pooling(ph, pw, stride, pad)
+    layer.forward(x)
+    book = im2col_ref(x, ph, pw, stride, pad).reshape(-1, ph * pw).argmax(axis=1)
+    np.testing.assert_array_equal(layer.arg_max, book)
+
+
+def test_softmax_with_loss_takes_labels_as_a_column(rng):
+    """The book's ch. 7 gradient check passes T = np.array([1]).reshape((1, 1))."""
+    x = rng.standard_normal((3, 4))
+    column, flat = layers.SoftmaxWithLoss(), layers.SoftmaxWithLoss()
+    t = np.array([[1], [3], [0]])
+    assert column.forward(x, t) == flat.forward(x, t.ravel())
+    np.testing.assert_array_equal(column.backward(), flat.backward())
+    assert column.t is t

@@ -97,6 +97,33 @@ def test_sequential_and_chainlist():
         L.Sequential(3)
 
 
+def test_chainer_listing_with_init_scope_and_named_links():
+    """The one-file Chainer of the seed listings: init_scope, Chain(**links), Variables
+    from lists, .array."""
+    class Net(L.Chain):
+        def __init__(self):
+            super().__init__()
+            with self.init_scope():
+                self.l1 = L.Linear(3, 4)
+                self.l2 = L.Linear(4, 2)
+
+        def forward(self, x):
+            return self.l2(F.relu(self.l1(x)))
+
+    np.random.seed(0)
+    net = Net()
+    assert [n for n, _ in net.namedparams()] == ['l1.W', 'l1.b', 'l2.W', 'l2.b']
+    x = ks.Variable(np.array([[0.5, -1.0, 2.0]], np.float32))
+    t = ks.Variable([1])
+    loss = F.softmax_cross_entropy(net(x), t)
+    loss.backward()
+    assert net.l1.W.grad.shape == (3, 4) and loss.array.shape == ()
+    named = L.Chain(l1=L.Linear(3, 4), l2=L.Linear(4, 2))
+    assert [n for n, _ in named.namedparams()] == ['l1.W', 'l1.b', 'l2.W', 'l2.b']
+    with pytest.raises(TypeError, match='Chain: l1 must be a Link, got int'):
+        L.Chain(l1=3)
+
+
 def test_initializers_book_mapping_and_reproducibility():
     assert isinstance(initializers.from_weight_init_std('relu'), initializers.HeNormal)
     assert isinstance(initializers.from_weight_init_std('he'), initializers.HeNormal)

@@ -194,3 +194,104 @@ def test_simple_conv_net_weight_init_std_choices():
         assert abs(std / np.sqrt(2.0 / fan_in) - 1) < 0.1, key
     with pytest.raises(ValueError, match='weight_init_std'):
         models.SimpleConvNet(weight_init_std='gauss')
+
+
+def test_simple_conv_net_pool_param_and_weight_decay():
+    """The listings' SimpleConvNet(..., pool_param=..., weight_decay_lambda=...)."""
+    np.random.seed(0)
+    net = models.SimpleConvNet((1, 12, 12), SMALL_CONV, hidden_size=6, output_size=3,
+                               pool_param={'pool_size': 3, 'pad': 1, 'stride': 3},
+                               weight_decay_lambda=0.1)
+    pool = net.layers['Pool1']
+    assert (pool.pool_h, pool.pool_w, pool.stride, pool.pad) == (3, 3, 3, 1)
+    assert net.params['W2'].shape == (3 * 4 * 4, 6)      # conv 10x10 -> pool 4x4
+    x = np.random.rand(2, 1, 12, 12).astype(np.float32)
+    assert set(net.gradient(x, np.array([0, 2]))) == set(net.params)
+    assert net.weight_decay() > 0
+    default = models.SimpleConvNet((1, 12, 12), SMALL_CONV, hidden_size=6, output_size=3,
+                                   pool_param={'stride': 2})
+    assert default.params['W2'].shape == (3 * 5 * 5, 6)  # 2x2 windows, stride 2
+    with pytest.raises(ValueError, match="unknown keys 'size'"):
+        models.SimpleConvNet(pool_param={'size': 2})
+    with pytest.raises(ValueError, match='leave nothing'):
+        models.SimpleConvNet((1, 6, 6), SMALL_CONV, pool_param={'pool_size': 5, 'pad': 0,
+                                                                 'stride': 1})
+
+
+# ----- gradient checks print the book's figures (float64 numerical gradients) -----------
+def mean_differences(net, x, t):
+    numeric = net.numerical_gradient(x, t)
+    backprop = net.gradient(x, t)
+    assert all(numeric[k].dtype == net.params[k].dtype for k in net.params)
+    return {key: float(np.abs(backprop[key] - numeric[key]).mean()) for key in net.params}
+
+
+def test_float32_two_layer_net_gradient_check_shows_the_books_figures():
+    """Seed 001's listing on a default (float32) TwoLayerNet: below 1e-6 as in the book,
+    because the loss is evaluated in float64; the network's arrays are left as they were."""
+    np.random.seed(0)
+    net = models.TwoLayerNet(input_size=100, hidden_size=10, output_size=10)
+    assert net.params['W1'].dtype == np.float32
+    x = np.random.rand(3, 100).astype(np.float32)
+    t = np.eye(10, dtype=np.float32)[[3, 1, 7]]
+    arrays = {key: (value, value.copy()) for key, value in net.params.items()}
+    diffs = mean_differences(net, x, t)
+    assert max(diffs.values()) < 1e-6, diffs
+    for key, (array, copy) in arrays.items():
+        assert net.params[key] is array and net.layers['Affine1'].W is net.params['W1']
+        np.testing.assert_array_equal(array, copy)
+    # the same difference quotient in float32 would look like a wrong backprop
+    in_float32 = ks.gradient_check.numerical_gradient(lambda _: net.loss(x, t),
+                                                      net.params['W2'])
+    assert np.abs(in_float32 - net.gradient(x, t)['W2']).mean() > 1e-6
+
+
+def test_float32_batch_norm_and_conv_gradient_checks():
+    """Ch. 6's batch-norm check (MultiLayerNetExtend) and ch. 7's (SimpleConvNet with labels
+    of shape (1, 1)) on float32 networks; the running statistics are not moved."""
+    np.random.seed(0)
+    net = models.MultiLayerNetExtend(20, [10, 10], 5, use_batchnorm=True)
+    x = np.random.rand(4, 20).astype(np.float32)
+    t = np.eye(5, dtype=np.float32)[[0, 2, 4, 1]]
+    mean = net.layers['BatchNorm1'].running_mean
+    net.numerical_gradient(x, t)
+    assert not mean.any() and net.layers['BatchNorm1'].running_mean is mean
+    assert max(mean_differences(net, x, t).values()) < 1e-6
+    np.random.seed(0)   # (other seeds put a ReLU input within h of 0: a kink, in float64 too)
+    conv = models.SimpleConvNet(input_dim=(1, 10, 10),
+                                conv_param={'filter_num': 4, 'filter_size': 3, 'pad': 0,
+                                            'stride': 1},
+                                hidden_size=10, output_size=10, weight_init_std=0.01)
+    X = np.random.rand(100).reshape((1, 1, 10, 10))
+    T = np.array([1]).reshape((1, 1))
+    assert max(mean_differences(conv, X, T).values()) < 1e-6
+
+
+def test_astype_converts_the_arrays_and_their_views():
+    np.random.seed(0)
+    net = models.MultiLayerNetExtend(6, [5], 3, use_batchnorm=True)
+    x = np.random.randn(4, 6)
+    expected = net.predict(x.astype(np.float32))
+    assert net.astype(np.float64) is net and net.dtype == np.float64
+    assert net.params['W1'].dtype == np.float64 and net.W1.data is net.params['W1']
+    assert net.layers['Affine1'].W is net.params['W1']
+    assert net.layers['BatchNorm1'].running_var.dtype == np.float64
+    np.testing.assert_allclose(net.predict(x), expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize('seed', [0, 1, 2])
+def test_float32_gradient_check_prints_what_a_float64_network_prints(seed):
+    """The book's ch. 7 check: whatever it prints in float64 (kinks of ReLU included: with
+    these weights most seeds have some), a float32 network prints the same."""
+    figures = {}
+    for dtype in (np.float32, np.float64):
+        np.random.seed(seed)
+        net = models.SimpleConvNet(input_dim=(1, 10, 10),
+                                   conv_param={'filter_num': 10, 'filter_size': 3, 'pad': 0,
+                                               'stride': 1},
+                                   hidden_size=10, output_size=10, weight_init_std=0.01,
+                                   dtype=dtype)
+        X = np.random.rand(100).reshape((1, 1, 10, 10))
+        figures[dtype] = mean_differences(net, X, np.array([[1]]))
+    for key, value in figures[np.float64].items():
+        assert figures[np.float32][key] == pytest.approx(value, rel=1e-3, abs=1e-8), key

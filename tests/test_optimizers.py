@@ -960,3 +960,37 @@ def test_schedule_load_state_dict_checks_everything():
         O.StepDecay(opt, step_size=1, gamma=0.0)
     with pytest.raises(ValueError, match=r'StepDecay: step_size must be an integer >= 1'):
         O.StepDecay(opt, step_size=2.0)
+
+
+# ------------------------------------------------------------- plain numbers as parameters
+@pytest.mark.parametrize('case', sorted(CASES))
+def test_numbers_in_the_params_dict_are_replaced_by_new_numbers(case):
+    """Ch. 6 optimizes f(x, y) = x**2 / 20 + y**2 from params['x'] = -7.0: the rule runs on
+    numbers as on arrays, and each step puts a new number in the dict (a history list
+    of params['x'] keeps every step, as with the book's rebinding ``params[key] -= ...``)."""
+    cls, kwargs, ref = CASES[case]
+    opt = cls(**kwargs)
+    params = {'x': -7.0, 'y': 2}
+    state = {'x': {}, 'y': {}}
+    expected = {'x': np.float64(-7.0), 'y': np.float64(2.0)}
+    history = []
+    for t in range(1, 4):
+        history.append(params['x'])
+        grads = {'x': params['x'] / 10.0, 'y': 2.0 * params['y']}
+        opt.update(params, grads)
+        expected = {k: ref(expected[k], grads[k], state[k], t) for k in expected}
+        for key in params:
+            assert np.ndim(params[key]) == 0 and not isinstance(params[key], np.ndarray)
+            assert float(params[key]) == pytest.approx(float(expected[key]), abs=1e-12)
+    assert history[0] == -7.0 and len(set(map(float, history))) == 3
+
+
+def test_the_listings_optimizer_arguments_from_keisan_book():
+    """RMSProp(lr, rho), AdaDelta(rho), Adam(lr, rho1, rho2) next to the book's names,
+    imported as the book's scripts import them."""
+    from keisan.book.optimizer import AdaDelta, Adam, RMSProp, RMSprop
+    assert (RMSProp(lr=0.01, rho=0.9).lr, RMSProp(lr=0.01, rho=0.9).alpha) == (0.01, 0.9)
+    assert RMSprop(lr=0.01, decay_rate=0.9).alpha == 0.9
+    assert AdaDelta(rho=0.9).rho == 0.9
+    adam = Adam(0.01, rho1=0.8, rho2=0.99)
+    assert (adam.alpha, adam.beta1, adam.beta2) == (0.01, 0.8, 0.99)

@@ -98,6 +98,33 @@ class Function:
         """Name used in error messages (the class name in snake case by default)."""
         return _snake(type(self).__name__)
 
+    # Chainer's names for a one-input, one-output Function; a subclass may also assign them.
+    @property
+    def input(self):
+        """The input Variable of a one-input Function."""
+        return self.__dict__['input'] if 'input' in self.__dict__ else self._only('inputs')
+
+    @input.setter
+    def input(self, value):
+        self.__dict__['input'] = value
+
+    @property
+    def output(self):
+        """The output Variable of a one-output Function (None once nothing refers to it)."""
+        return self.__dict__['output'] if 'output' in self.__dict__ else self._only('outputs')()
+
+    @output.setter
+    def output(self, value):
+        self.__dict__['output'] = value
+
+    def _only(self, attr):
+        items = getattr(self, attr)
+        if len(items) != 1:
+            raise AttributeError('%s has %d %s%s; use .%s' % (
+                type(self).__name__, len(items), attr,
+                '' if items else ' (it was not called on Variables with backprop on)', attr))
+        return items[0]
+
     def forward(self, *xs):
         """Compute outputs from input arrays; return one array or a tuple."""
         raise NotImplementedError

@@ -1,5 +1,6 @@
 """Variable: an array plus the Function that created it (define-by-run graph node)."""
 import heapq
+import numbers
 
 import numpy as np
 
@@ -11,7 +12,9 @@ class Variable:
     """A node of the computational graph.
 
     Args:
-        data: a NumPy or CuPy array (or None for a not yet initialized Parameter).
+        data: a NumPy or CuPy array (or None for a not yet initialized Parameter); a
+            list, tuple or scalar of numbers is converted with ``numpy.asarray``
+            (``Variable([0, 1, 2])``, as Chainer's one-file version allows).
         name: optional name, shown in ``repr`` and used by Links for parameters.
         requires_grad: whether ``backward`` computes a gradient for this variable.
             Variables made by users default to True; arrays and scalars that a
@@ -29,11 +32,8 @@ class Variable:
     __array_priority__ = 200    # same for CuPy
 
     def __init__(self, data, name=None, requires_grad=True):
-        if isinstance(data, np.generic):
-            data = np.asarray(data)
         if data is not None and not cuda.is_array(data):
-            raise TypeError('Variable: data must be a NumPy or CuPy array, got %s'
-                            % type(data).__name__)
+            data = _from_python(data)
         self.data = data
         self.grad = None
         self.creator = None
@@ -63,6 +63,15 @@ class Variable:
         """The array module (numpy or cupy) of ``data``."""
         return cuda.get_array_module(self.data)
 
+    @property
+    def array(self):
+        """``data`` under Chainer's name; assigning sets ``data``."""
+        return self.data
+
+    @array.setter
+    def array(self, value):
+        self.data = value
+
     def __len__(self):
         return len(self.data)
 
@@ -84,6 +93,19 @@ class Variable:
     def unchain(self):
         """Cut this variable from its creator: it becomes a leaf of a new graph."""
         self.creator = None
+
+    def unchain_backward(self):
+        """Cut the whole graph behind this variable (Chainer's): every variable on the way
+        back forgets its creator and every function its inputs, so the nodes that nobody
+        else holds are freed at once. This variable becomes a leaf."""
+        pending = [self]
+        while pending:
+            variable = pending.pop()
+            f = variable.creator
+            if f is not None:
+                variable.creator = None
+                pending.extend(f.inputs)
+                f.inputs = ()
 
     def cleargrad(self):
         """Forget the accumulated gradient."""
@@ -192,6 +214,16 @@ class Variable:
 
     def item(self):
         return self.data.item()
+
+
+def _from_python(data):
+    """``data`` (a list, tuple or scalar of numbers) as a NumPy array; TypeError otherwise."""
+    if isinstance(data, (list, tuple, numbers.Number, np.generic)):
+        array = np.asarray(data)
+        if array.dtype.kind in 'biufc':
+            return array
+    raise TypeError('Variable: data must be a NumPy or CuPy array, or a list or scalar of '
+                    'numbers, got %s' % type(data).__name__)
 
 
 def _sum(a, b):

@@ -4,6 +4,9 @@ Every function accepts Variables, NumPy/CuPy arrays or (for elementwise math)
 Python scalars, and returns a Variable. Each is a :class:`keisan.Function`
 subclass whose ``forward``/``backward`` the book's layers call directly.
 """
+import builtins as _builtins
+import types as _types
+
 from keisan.functions.activation import (Identity, LeakyReLU, LogSoftmax, ReLU, Sigmoid,
                                          Softmax, identity, leaky_relu, log_softmax, relu,
                                          sigmoid, softmax, step)
@@ -34,4 +37,8 @@ _operators.install()
 
 abs = absolute  # noqa: A001  (F.abs mirrors numpy.abs)
 
-__all__ = [name for name in dir() if not name.startswith('_')]
+# ``from keisan.functions import *`` gives the functions and classes, but neither the
+# names that would shadow Python's built-ins (sum, abs, pow: use F.sum, F.abs, F.pow)
+# nor the submodules (math, array, ... would shadow the standard library's).
+__all__ = [name for name, value in sorted(globals().items()) if not name.startswith('_')
+           and name not in vars(_builtins) and not isinstance(value, _types.ModuleType)]

@@ -115,15 +115,18 @@ def column_blocks(x, kh, kw, stride=1, pad=0, keep_whole=False):
             workspace.give(buffer)
 
 
-def accumulate_windows(cols, x_shape, stride=1, pad=0):
+def accumulate_windows(cols, x_shape, stride=1, pad=0, add=True):
     """Adjoint of :func:`windows`: sum window values back onto the image.
 
     Args:
         cols: array of shape (N, C, kh, kw, OH, OW) (any strides).
         x_shape: (N, C, H, W) of the unpadded image.
         stride, pad: an int or a (height, width) pair, as given to :func:`windows`.
+        add: overlapping windows add up (the adjoint); with False each pixel takes the
+            value of the last window covering it, so windows of an image give the image
+            back (pixels that no window covers are 0).
     Returns:
-        (N, C, H, W) array; overlapping windows add up.
+        (N, C, H, W) array.
     """
     xp = get_array_module(cols)
     (s_y, s_x), (p_y, p_x) = pair(stride), pair(pad)
@@ -134,29 +137,36 @@ def accumulate_windows(cols, x_shape, stride=1, pad=0):
     for i in range(kh):
         i_end = i + s_y * oh
         for j in range(kw):
-            img[:, :, i:i_end:s_y, j:j + s_x * ow:s_x] += cols[:, :, i, j]
+            if add:
+                img[:, :, i:i_end:s_y, j:j + s_x * ow:s_x] += cols[:, :, i, j]
+            else:
+                img[:, :, i:i_end:s_y, j:j + s_x * ow:s_x] = cols[:, :, i, j]
     return img[:, :, p_y:h + p_y, p_x:w + p_x]
 
 
-def im2col(input_data, filter_h, filter_w, stride=1, pad=0):
+def im2col(input_data, filter_h, filter_w, stride=1, pad=0, constant_values=0):
     """Unfold image windows into rows (the book's ``im2col``).
 
     Args:
         input_data: (N, C, H, W) array.
+        constant_values: the value of the padding (e.g. ``-np.inf`` for max pooling).
     Returns:
         (N*OH*OW, C*filter_h*filter_w) array; columns ordered (C, kh, kw), rows (N, OH, OW).
     """
     n = input_data.shape[0]
-    view = windows(input_data, filter_h, filter_w, stride, pad)
+    view = windows(input_data, filter_h, filter_w, stride, pad, constant_values)
     return view.transpose(0, 4, 5, 1, 2, 3).reshape(n * view.shape[4] * view.shape[5], -1)
 
 
-def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
-    """Fold rows produced by :func:`im2col` back into an image, summing overlaps.
+def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0, is_backward=True):
+    """Fold rows produced by :func:`im2col` back into an image.
 
     Args:
         col: (N*OH*OW, C*filter_h*filter_w) array.
         input_shape: (N, C, H, W).
+        is_backward: sum overlapping windows (the book's col2im, the gradient of
+            im2col); False: each pixel takes one window's value, so ``col2im(im2col(x))``
+            is x again.
     Returns:
         (N, C, H, W) array.
     """
@@ -165,4 +175,4 @@ def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
     oh = conv_output_size(h, filter_h, s_y, p_y)
     ow = conv_output_size(w, filter_w, s_x, p_x)
     cols = col.reshape(n, oh, ow, c, filter_h, filter_w).transpose(0, 3, 4, 5, 1, 2)
-    return accumulate_windows(cols, input_shape, stride, pad)
+    return accumulate_windows(cols, input_shape, stride, pad, add=is_backward)

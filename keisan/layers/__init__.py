@@ -6,13 +6,14 @@ to the ``forward``/``backward`` of the matching :mod:`keisan.functions`
 Function, so the two APIs run the same kernels. Parameters are *referenced*,
 not copied: ``params['W1'] -= lr * grads['W1']`` is seen by the layer.
 """
-from keisan.layers.activation import LeakyReLU, Relu, Sigmoid
+from keisan.layers.activation import LeakyReLU, ReLU, Relu, Sigmoid
 from keisan.layers.affine import Affine
 from keisan.layers.arithmetic import AddLayer, MulLayer
-from keisan.layers.convolution import Convolution, Pooling
+from keisan.layers.convolution import Convolution, MaxPooling, Pooling
 from keisan.layers.loss import MeanSquaredLoss, SoftmaxWithLoss
 from keisan.layers.normalization import BatchNormalization
 from keisan.layers.regularization import Dropout
 
 __all__ = ['AddLayer', 'Affine', 'BatchNormalization', 'Convolution', 'Dropout', 'LeakyReLU',
-           'MeanSquaredLoss', 'MulLayer', 'Pooling', 'Relu', 'Sigmoid', 'SoftmaxWithLoss']
+           'MaxPooling', 'MeanSquaredLoss', 'MulLayer', 'Pooling', 'ReLU', 'Relu', 'Sigmoid',
+           'SoftmaxWithLoss']

@@ -27,10 +27,18 @@ class Sigmoid(Layer):
 
 
 class LeakyReLU(Layer):
-    """out = x for x > 0, alpha * x otherwise."""
+    """out = x for x > 0, alpha * x otherwise (the book has no LeakyReLU: alpha=0.1 by
+    default, as in the seed listings). ``mask`` marks the inputs that were <= 0."""
 
-    def __init__(self, alpha=0.01):
+    def __init__(self, alpha=0.1):
         self.alpha = alpha
 
     def function(self, train=True):
         return activation.LeakyReLU(self.alpha)
+
+    @property
+    def mask(self):
+        return None if self._fn is None else ~self._fn.positive
+
+
+ReLU = Relu     # the name some listings use

@@ -64,5 +64,9 @@ class Pooling(Layer):
 
     @property
     def arg_max(self):
-        """Index of each window's max (the book's attribute), computed on access."""
-        return None if self._fn is None else self._fn.argmax.reshape(-1)
+        """Index of each window's max within the window (row-major), flat in the book's
+        order of windows (N, OH, OW, C): the book's attribute, computed on access."""
+        return None if self._fn is None else self._fn.argmax.transpose(0, 2, 3, 1).reshape(-1)
+
+
+MaxPooling = Pooling    # the name some listings use (padding with 0 as the book's Pooling)

@@ -6,7 +6,8 @@ from keisan.functions.loss import MeanSquaredError, SoftmaxCrossEntropy
 
 
 class SoftmaxWithLoss:
-    """Softmax followed by cross-entropy; ``t`` integer labels (N,) or one-hot (N, C).
+    """Softmax followed by cross-entropy; ``t`` integer labels (N,) (or a column (N, 1), as
+    the book's ch. 7 gradient check passes them) or one-hot (N, C).
 
     ``y`` holds the softmax output; ``backward(dout=1)`` returns dout * (y - t) / N.
     """
@@ -18,7 +19,10 @@ class SoftmaxWithLoss:
 
     def forward(self, x, t):
         self._fn = SoftmaxCrossEntropy()
-        self.loss = self._fn.forward(x, t)
+        labels = t
+        if t.ndim == 2 and t.shape[1] == 1 and x.shape[-1] != 1 and t.dtype.kind in 'iu':
+            labels = t.reshape(len(t))      # labels as a column (the book's ch. 7 check)
+        self.loss = self._fn.forward(x, labels)
         self.y, self.t = self._fn.y, t
         return self.loss
 

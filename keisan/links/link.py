@@ -6,6 +6,8 @@ Persistent arrays (batch-norm running statistics) are registered with
 :meth:`Link.register_persistent`: they are saved and moved to the GPU with the
 parameters but never updated by optimizers.
 """
+import contextlib
+
 import numpy as np
 
 from keisan import cuda
@@ -56,6 +58,12 @@ class Link:
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError('%s does not define forward' % type(self).__name__)
+
+    @contextlib.contextmanager
+    def init_scope(self):
+        """Chainer's ``with self.init_scope():`` around the assignments of parameters and
+        links. keisan registers them on every assignment, inside the block or not."""
+        yield
 
     def register_persistent(self, name, value=None):
         """Register an array attribute saved and moved with the link, not optimized."""
@@ -261,7 +269,15 @@ def _assign(owner, attr, value):
 
 
 class Chain(Link):
-    """A Link whose children are assigned as attributes; write ``forward``."""
+    """A Link whose children are assigned as attributes, or given by name
+    (``Chain(l1=L.Linear(3, 4), l2=L.Linear(4, 2))``); write ``forward``."""
+
+    def __init__(self, **links):
+        super().__init__()
+        for name, link in links.items():
+            if not isinstance(link, Link):
+                raise TypeError('Chain: %s must be a Link, got %s' % (name, type(link).__name__))
+            setattr(self, name, link)
 
 
 class ChainList(Link):

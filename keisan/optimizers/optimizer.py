@@ -251,8 +251,9 @@ class Optimizer(Configurable):
         * ``update(lossfun, *args, **kwargs)``: after setup, clear the gradients,
           compute ``loss = lossfun(*args, **kwargs)``, ``loss.backward()``, then step.
         """
+        scalars = []        # (params dict, name, array) of the book's plain-number params
         if args and isinstance(args[0], Mapping) or 'params' in kwargs or 'grads' in kwargs:
-            names, params, grads = self._collect_dicts(*args, **kwargs)
+            names, params, grads = self._collect_dicts(*args, scalars=scalars, **kwargs)
         else:
             if self.target is None:
                 raise RuntimeError(
@@ -299,8 +300,14 @@ class Optimizer(Configurable):
         update_one = self._update_one
         for p, g, state in zip(params, grads, step_states):
             update_one(p, g, state, hp)
+        for book_params, name, p in scalars:
+            book_params[name] = p[0]        # a new number, as the book's rebinding gives
 
-    def _collect_dicts(self, params=None, grads=None):
+    def _collect_dicts(self, params=None, grads=None, *, scalars):
+        """Aligned lists (names, param arrays, grad arrays) of the book's dicts. A plain
+        number in ``params`` (ch. 6 optimizes f(x, y) with ``params['x'] = -7.0``) is
+        updated as a float64 array of shape (1,) (NumPy turns 0-d results into scalars,
+        which ``out=`` cannot take), listed in ``scalars`` to be written back."""
         where = '%s.update' % type(self).__name__
         if not isinstance(params, Mapping):
             raise TypeError('%s: params must be a dict name -> array, got %s'
@@ -324,6 +331,11 @@ class Optimizer(Configurable):
                     continue
             if isinstance(g, Variable):
                 g = g.data
+            if _is_number(p):
+                p = np.array([p], dtype=np.float64)
+                scalars.append((params, name, p))
+            if _is_number(g):
+                g = np.array([g], dtype=np.float64)
             if type(p) is not np.ndarray and not cuda.is_array(p):
                 raise TypeError('%s: parameter %r must be an array (updated in place), got %s'
                                 % (where, name, type(p).__name__))
@@ -471,6 +483,10 @@ class Optimizer(Configurable):
         self._states, self._shapes = {}, {}
         self._pending = {name: {k: v.copy() for k, v in arrays.items()}
                          for name, arrays in loaded.items()}
+
+
+def _is_number(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
 def as_scalar(value):
