@@ -5,6 +5,7 @@
     keisan evaluate runs/sc
     keisan predict runs/sc shirt.png boot.jpg
     keisan gradcheck --model deep_conv
+    keisan graph --model simple_conv --out graph.svg       # the graph of one batch's loss
 
 User errors (missing data, files or checkpoints, unreadable images, checkpoints
 that do not fit) print one message to stderr and return exit code 2; a failed
@@ -24,6 +25,7 @@ from keisan.kernels import softmax
 from keisan.training import (MODELS, RunDirectory, Trainer, TrainerOptions, build_model,
                              default_model_args, evaluate_network, gradcheck_model,
                              model_input_shape, read_checkpoint, takes_images)
+from keisan.utils import plot_graph
 
 DATASETS = ('mnist', 'fashion-mnist')
 CLASS_NAMES = {'mnist': MNIST_CLASSES, 'fashion-mnist': FASHION_MNIST_CLASSES}
@@ -258,6 +260,29 @@ def cmd_gradcheck(args):
     return 0
 
 
+# ----- graph --------------------------------------------------------------------------------
+def cmd_graph(args):
+    """Draw the define-by-run graph of a network's loss on one small random batch."""
+    np.random.seed(args.seed)
+    network = build_model(args.model)
+    shape = model_input_shape(args.model, default_model_args(args.model))
+    x = keisan.Variable(np.random.rand(args.batch_size, *shape).astype(network.dtype),
+                        name='x', requires_grad=False)
+    t = keisan.Variable(np.random.randint(0, 10, size=args.batch_size), name='t',
+                        requires_grad=False)
+    loss = network.forward_loss(x, t)
+    loss.name = 'loss'
+    try:
+        plot_graph(loss, args.out, verbose=args.verbose, names=network.namedparams())
+    except (ValueError, OSError, RuntimeError) as e:   # bad name, no dot (GraphvizNotFound)
+        raise CLIError(str(e)) from None
+    root, ext = os.path.splitext(args.out)
+    written = [args.out] if ext.lower() == '.dot' else [root + '.dot', args.out]
+    print('wrote %s: the training graph of %s (loss of a batch of %d)'
+          % (' and '.join(written), args.model, args.batch_size))
+    return 0
+
+
 # ----- parser -------------------------------------------------------------------------------
 def build_parser():
     parser = argparse.ArgumentParser(
@@ -328,6 +353,20 @@ def build_parser():
     p.add_argument('--h', type=float, default=1e-6,
                    help='central-difference step (default 1e-6; the book uses 1e-4)')
     p.set_defaults(func=cmd_gradcheck)
+
+    p = sub.add_parser('graph', help="draw a network's computational graph (needs Graphviz)",
+                       description="Draw the define-by-run graph of a network's training loss "
+                       'on one random batch: functions as boxes, variables as ovals (shape, '
+                       'dtype), parameters filled. Writes OUT and, next to it, its .dot text; '
+                       "rendering needs Graphviz's dot program (apt-get install graphviz).")
+    p.add_argument('--model', choices=models, required=True)
+    p.add_argument('--out', default='graph.svg',
+                   help='picture to write: .svg, .png, .pdf or .dot (default graph.svg)')
+    p.add_argument('--batch-size', type=_positive_int, default=2)
+    p.add_argument('--verbose', action='store_true',
+                   help="also show values (min/mean/max) and the functions' settings")
+    p.add_argument('--seed', type=int, default=0)
+    p.set_defaults(func=cmd_graph)
     return parser
 
 
