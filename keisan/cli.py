@@ -6,6 +6,7 @@
     keisan predict runs/sc shirt.png boot.jpg
     keisan gradcheck --model deep_conv
     keisan graph --model simple_conv --out graph.svg       # the graph of one batch's loss
+    keisan experiment batch-norm --out pictures/bn         # the book's figures, see --help
 
 User errors (missing data, files or checkpoints, unreadable images, checkpoints
 that do not fit) print one message to stderr and return exit code 2; a failed
@@ -20,6 +21,7 @@ import numpy as np
 import keisan
 from keisan import cuda
 from keisan import optimizers as O
+from keisan import experiments
 from keisan.datasets import FASHION_MNIST_CLASSES, MNIST_CLASSES, DatasetError, get_dataset
 from keisan.kernels import softmax
 from keisan.training import (MODELS, RunDirectory, Trainer, TrainerOptions, build_model,
@@ -283,6 +285,33 @@ def cmd_graph(args):
     return 0
 
 
+# ----- experiment ---------------------------------------------------------------------------
+def cmd_experiment(args):
+    """Run one of the book's experiments: figures, CSV and JSON into --out, a summary."""
+    try:
+        experiments.get(args.name)
+        if args.name == 'misclassified':
+            if args.run is None:
+                raise experiments.ExperimentError(
+                    'misclassified needs --run DIR (a keisan train run directory) or --run '
+                    'FILE --model NAME (a weights file)')
+            kwargs = {'source': args.run, 'model': args.model}
+        elif args.run is not None or args.model is not None:
+            raise experiments.ExperimentError('--run and --model are options of '
+                                              'misclassified only')
+        else:
+            kwargs = {}
+        options = experiments.Options(
+            out=args.out or os.path.join('experiments', args.name), dataset=args.dataset,
+            quick=args.quick, seed=args.seed, progress=not args.no_progress,
+            data_dir=args.data_dir, download=not args.no_download)
+        report = experiments.run(args.name, options, **kwargs)
+    except experiments.ExperimentError as e:
+        raise CLIError(str(e)) from None
+    print(report)
+    return 0
+
+
 # ----- parser -------------------------------------------------------------------------------
 def build_parser():
     parser = argparse.ArgumentParser(
@@ -367,6 +396,31 @@ def build_parser():
                    help="also show values (min/mean/max) and the functions' settings")
     p.add_argument('--seed', type=int, default=0)
     p.set_defaults(func=cmd_graph)
+
+    p = sub.add_parser(
+        'experiment', help="run one of the book's experiments and draw its figures",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run one of the book's experiments (chapters 6-8) on real data: PNG "
+        'figures plus CSV/JSON of the numbers go into --out, a summary with what to look '
+        'for is printed.\n\nexperiments:\n' + experiments.describe())
+    p.add_argument('name', metavar='NAME', help='the experiment (listed above)')
+    p.add_argument('--out', default=None, help='output directory (default experiments/NAME)')
+    p.add_argument('--dataset', choices=DATASETS, default=None,
+                   help='default fashion-mnist (misclassified: the run\'s own)')
+    p.add_argument('--quick', action='store_true',
+                   help='a small version that takes seconds (fewer images, steps, settings)')
+    p.add_argument('--seed', type=int, default=0,
+                   help='seeds the weights, the batches and the random search')
+    p.add_argument('--run', metavar='PATH', default=None,
+                   help='misclassified: a keisan train run directory, or a weights file '
+                   'with --model')
+    p.add_argument('--model', choices=models, default=None,
+                   help='misclassified: the network whose weights --run FILE holds')
+    p.add_argument('--no-progress', action='store_true', help='no progress bar')
+    p.add_argument('--data-dir', default=None, help='dataset directory (default $KEISAN_DATA)')
+    p.add_argument('--no-download', action='store_true',
+                   help='fail instead of downloading missing dataset files')
+    p.set_defaults(func=cmd_experiment)
     return parser
 
 
