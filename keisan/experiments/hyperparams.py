@@ -83,7 +83,8 @@ def run(options):
     report.caption = ('search.png: the good trials form a band of high learning rates '
                       '(about 1e-3 to 1e-2 here) whatever the weight decay; best.png: below '
                       'that band training is too slow to get anywhere in %d epochs. Narrow '
-                      'the ranges around the best trials and search again.' % epochs)
+                      'the ranges around the best trials (move them, if the best sit at an '
+                      'edge) and search again.' % epochs)
     return report
 
 
