@@ -250,3 +250,43 @@ def test_without_matplotlib_the_message_names_keisan_train(tmp_path, monkeypatch
     assert not (tmp_path / 'out').exists()
     with pytest.raises(experiments.ExperimentError, match=r'keisan\[train\]'):
         experiments.run('overfit', experiments.Options(out=str(tmp_path / 'out')))
+
+
+def test_missing_dataset_is_one_line(tmp_path, monkeypatch, capsys):
+    from keisan.datasets import mnist
+    monkeypatch.setattr(mnist, 'SYSTEM_DATA_DIRS', {})
+    assert run_quick('overfit', tmp_path, '--dataset', 'mnist') == 2
+    err = capsys.readouterr().err
+    assert err.startswith('keisan experiment: error: ') and 'MNIST' in err
+
+
+class Terminal:
+    """A text stream that says it is a terminal, so that tqdm draws on it."""
+
+    def __init__(self):
+        self.text = []
+
+    def write(self, text):
+        self.text.append(text)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_on_a_terminal(tmp_path, monkeypatch):
+    pytest.importorskip('tqdm')
+    terminal = Terminal()
+    monkeypatch.setattr(sys, 'stderr', terminal)
+    report = experiments.Report('overfit', experiments.Options(out=str(tmp_path)))
+    bar = report.progress(4, 'training')
+    bar.update(4)
+    bar.close()
+    assert 'overfit: training' in ''.join(terminal.text)
+    drawn = len(terminal.text)
+    quiet = experiments.Report('overfit', experiments.Options(out=str(tmp_path),
+                                                              progress=False))
+    quiet.progress(4, 'training').update(4)
+    assert len(terminal.text) == drawn              # --no-progress: nothing drawn
