@@ -147,7 +147,7 @@ def test_hyperparams(tmp_path, capsys):
     check_files(tmp_path, ['best.png', 'search.png', 'trials.csv', 'curves.csv',
                            'results.json'])
     trials = read_csv(tmp_path / 'trials.csv')
-    assert len(trials) == 8
+    assert len(trials) == 6
     accuracies = [t['val_acc'] for t in trials]
     assert accuracies == sorted(accuracies, reverse=True)        # best first
     assert all(1e-6 <= t['lr'] <= 1e-2 and 1e-8 <= t['weight_decay'] <= 1e-4 for t in trials)

@@ -31,7 +31,7 @@ def run(options):
     report = Report('hyperparams', options)
     dataset = options.dataset_name
     quick = options.quick
-    trials, epochs = (8, 30) if quick else (100, 50)
+    trials, epochs = (6, 25) if quick else (100, 50)
     size, batch_size = 500, 100
     (x_all, t_all), _ = load_data(options)
     rng = np.random.default_rng(options.seed)

@@ -50,7 +50,7 @@ def run(options):
     report = Report('optimizers', options)
     dataset = options.dataset_name
     quick = options.quick
-    iterations, batch_size = (100, 64) if quick else (2000, 128)
+    iterations, batch_size = (60, 64) if quick else (2000, 128)
     (x_train, t_train), _ = load_data(options)
     if quick:
         x_train, t_train = x_train[:5000], t_train[:5000]

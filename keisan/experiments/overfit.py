@@ -36,7 +36,7 @@ def run(options):
     dataset = options.dataset_name
     quick = options.quick
     train_size, batch_size, lr = 300, 100, 0.01
-    epochs, test_size = (60, 1000) if quick else (300, 10000)
+    epochs, test_size = (50, 1000) if quick else (300, 10000)
     (x_train, t_train), (x_test, t_test) = load_data(options)
     x_train, t_train = x_train[:train_size], t_train[:train_size]
     x_test, t_test = x_test[:test_size], t_test[:test_size]

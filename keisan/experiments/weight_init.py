@@ -135,7 +135,7 @@ def _plot_histograms(report, activation, layers):
         for layer, a in enumerate(values, 1):
             ax = fig.add_subplot(grid[row, layer - 1])
             shown = a[a > 0] if activation == 'relu' else a
-            ax.hist(shown.ravel(), bins=30, range=span, color='#4c72b0')
+            ax.hist(shown.ravel(), bins=30, range=span, color='#4c72b0', histtype='stepfilled')
             ax.set_xlim(*span)
             ax.set_yticks([])
             stats = statistics(activation, a)
