@@ -57,7 +57,6 @@ class Options:
             raise ExperimentError('unknown dataset %r; known: %s'
                                   % (self.dataset, ', '.join(DATASETS)))
 
-
     @property
     def dataset_name(self):
         """``dataset``, or 'fashion-mnist' when it is None."""
