@@ -16,6 +16,7 @@ Numbers: misclassified.csv (index, true and predicted class, their probabilities
 results.json (accuracy, per-class accuracy, the most frequent confusions).
 """
 import os
+import pickle
 
 import numpy as np
 
@@ -55,7 +56,7 @@ def load_network(source, model=None):
     network = build_model(model)
     try:
         network.load_params(source)
-    except (OSError, ValueError, TypeError, KeyError) as e:
+    except (OSError, ValueError, TypeError, KeyError, EOFError, pickle.UnpicklingError) as e:
         raise ExperimentError('--run %s is neither a run directory nor a weights file of %s: '
                               '%s' % (source, model, e)) from None
     return network, model, None
