@@ -6,6 +6,8 @@
     keisan predict runs/sc shirt.png boot.jpg
     keisan evaluate --model deep_conv deep_convnet_params.pkl   # the book's ch08 weights
     keisan gradcheck --model deep_conv
+    keisan graph --model simple_conv --out graph.svg       # the graph of one batch's loss
+    keisan experiment batch-norm --out pictures/bn         # the book's figures, see --help
 
 User errors (missing data, files or checkpoints, unreadable images, checkpoints
 that do not fit, a run directory that already holds a run, a run that diverged to
@@ -21,15 +23,16 @@ import numpy as np
 import keisan
 from keisan import cuda
 from keisan import optimizers as O
-from keisan.datasets import FASHION_MNIST_CLASSES, MNIST_CLASSES, DatasetError, get_dataset
+from keisan import experiments
+from keisan.datasets import CLASS_NAMES, MNIST_CLASSES, DatasetError, get_dataset
 from keisan.kernels import softmax
 from keisan.training import (MODELS, NonFiniteError, RunDirectory, Trainer, TrainerOptions,
                              build_model, default_model_args, evaluate_network,
                              gradcheck_model, model_input_shape, read_checkpoint,
                              takes_images)
 from keisan.training.settings import CHOICES, RANGES
+from keisan.utils import plot_graph
 
-CLASS_NAMES = {'mnist': MNIST_CLASSES, 'fashion-mnist': FASHION_MNIST_CLASSES}
 GRADCHECK_TOLERANCE = 1e-6
 #: the smallest image ``predict`` reads (the networks see 28x28)
 MIN_IMAGE_SIDE = 8
@@ -412,6 +415,56 @@ def cmd_gradcheck(args):
     return 0
 
 
+# ----- graph --------------------------------------------------------------------------------
+def cmd_graph(args):
+    """Draw the define-by-run graph of a network's loss on one small random batch."""
+    np.random.seed(args.seed)
+    network = build_model(args.model)
+    shape = model_input_shape(args.model, default_model_args(args.model))
+    x = keisan.Variable(np.random.rand(args.batch_size, *shape).astype(network.dtype),
+                        name='x', requires_grad=False)
+    t = keisan.Variable(np.random.randint(0, 10, size=args.batch_size), name='t',
+                        requires_grad=False)
+    loss = network.forward_loss(x, t)
+    loss.name = 'loss'
+    try:
+        plot_graph(loss, args.out, verbose=args.verbose, names=network.namedparams())
+    except (ValueError, OSError, RuntimeError) as e:   # bad name, no dot (GraphvizNotFound)
+        raise CLIError(str(e)) from None
+    root, ext = os.path.splitext(args.out)
+    written = [args.out] if ext.lower() == '.dot' else [root + '.dot', args.out]
+    print('wrote %s: the training graph of %s (loss of a batch of %d)'
+          % (' and '.join(written), args.model, args.batch_size))
+    return 0
+
+
+# ----- experiment ---------------------------------------------------------------------------
+def cmd_experiment(args):
+    """Run one of the book's experiments: figures, CSV and JSON into --out, a summary."""
+    try:
+        experiments.get(args.name)
+        if args.name == 'misclassified':
+            if args.run is None:
+                raise experiments.ExperimentError(
+                    'misclassified needs --run DIR (a keisan train run directory) or --run '
+                    'FILE --model NAME (a weights file)')
+            kwargs = {'source': args.run, 'model': args.model}
+        elif args.run is not None or args.model is not None:
+            raise experiments.ExperimentError('--run and --model are options of '
+                                              'misclassified only')
+        else:
+            kwargs = {}
+        options = experiments.Options(
+            out=args.out or os.path.join('experiments', args.name), dataset=args.dataset,
+            quick=args.quick, seed=args.seed, progress=not args.no_progress,
+            data_dir=args.data_dir, download=not args.no_download)
+        report = experiments.run(args.name, options, **kwargs)
+    except experiments.ExperimentError as e:
+        raise CLIError(str(e)) from None
+    print(report)
+    return 0
+
+
 # ----- parser -------------------------------------------------------------------------------
 def _add_weights_options(parser, verb):
     parser.add_argument('--model', choices=list(MODELS), default=None,
@@ -508,6 +561,45 @@ def build_parser():
                    help='dtype of the network and its backprop (default float32, as keisan '
                    'trains); the numerical gradients are taken in float64 either way')
     p.set_defaults(func=cmd_gradcheck)
+
+    p = sub.add_parser('graph', help="draw a network's computational graph (needs Graphviz)",
+                       description="Draw the define-by-run graph of a network's training loss "
+                       'on one random batch: functions as boxes, variables as ovals (shape, '
+                       'dtype), parameters filled. Writes OUT and, next to it, its .dot text; '
+                       "rendering needs Graphviz's dot program (apt-get install graphviz).")
+    p.add_argument('--model', choices=models, required=True)
+    p.add_argument('--out', default='graph.svg',
+                   help='picture to write: .svg, .png, .pdf or .dot (default graph.svg)')
+    p.add_argument('--batch-size', type=RANGES['batch_size'].parse, default=2)
+    p.add_argument('--verbose', action='store_true',
+                   help="also show values (min/mean/max) and the functions' settings")
+    p.add_argument('--seed', type=RANGES['seed'].parse, default=0)
+    p.set_defaults(func=cmd_graph)
+
+    p = sub.add_parser(
+        'experiment', help="run one of the book's experiments and draw its figures",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run one of the book's experiments (chapters 6-8) on real data: PNG "
+        'figures plus CSV/JSON of the numbers go into --out, a summary with what to look '
+        'for is printed.\n\nexperiments:\n' + experiments.describe())
+    p.add_argument('name', metavar='NAME', help='the experiment (listed above)')
+    p.add_argument('--out', default=None, help='output directory (default experiments/NAME)')
+    p.add_argument('--dataset', choices=CHOICES['dataset'], default=None,
+                   help='default fashion-mnist (misclassified: the run\'s own)')
+    p.add_argument('--quick', action='store_true',
+                   help='a small version that takes seconds (fewer images, steps, settings)')
+    p.add_argument('--seed', type=RANGES['seed'].parse, default=0,
+                   help='seeds the weights, the batches and the random search')
+    p.add_argument('--run', metavar='PATH', default=None,
+                   help='misclassified: a keisan train run directory, or a weights file '
+                   'with --model')
+    p.add_argument('--model', choices=models, default=None,
+                   help='misclassified: the network whose weights --run FILE holds')
+    p.add_argument('--no-progress', action='store_true', help='no progress bar')
+    p.add_argument('--data-dir', default=None, help='dataset directory (default $KEISAN_DATA)')
+    p.add_argument('--no-download', action='store_true',
+                   help='fail instead of downloading missing dataset files')
+    p.set_defaults(func=cmd_experiment)
     return parser
 
 

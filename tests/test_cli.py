@@ -29,7 +29,7 @@ def test_python_m_keisan_help():
     result = subprocess.run([sys.executable, '-m', 'keisan', '--help'], capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 0
-    for command in ('train', 'evaluate', 'predict', 'gradcheck'):
+    for command in ('train', 'evaluate', 'predict', 'gradcheck', 'graph', 'experiment'):
         assert command in result.stdout
 
 

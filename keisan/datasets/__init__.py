@@ -14,7 +14,10 @@ from keisan.datasets.mnist import (FASHION_MNIST_CLASSES, MNIST_CLASSES, load_fa
 
 __all__ = ['load_mnist', 'load_fashion_mnist', 'read_idx', 'write_idx', 'fetch',
            'DatasetError', 'Dataset', 'TupleDataset', 'DataLoader', 'MNIST_CLASSES',
-           'FASHION_MNIST_CLASSES', 'get_dataset', 'check_finite_data']
+           'FASHION_MNIST_CLASSES', 'CLASS_NAMES', 'get_dataset', 'check_finite_data']
+
+#: The datasets by their command-line names, with the names of their ten classes.
+CLASS_NAMES = {'mnist': MNIST_CLASSES, 'fashion-mnist': FASHION_MNIST_CLASSES}
 
 _LOADERS = {
     'mnist': load_mnist,

@@ -15,7 +15,7 @@ import dataclasses
 import math
 import numbers
 
-from keisan import optimizers
+from keisan import datasets, optimizers
 
 __all__ = ['CHOICES', 'MAX_LAYERS', 'RANGES', 'Range']
 
@@ -81,7 +81,7 @@ RANGES = {
 
 #: setting -> the names it accepts
 CHOICES = {
-    'dataset': ('mnist', 'fashion-mnist'),
+    'dataset': tuple(datasets.CLASS_NAMES),
     'optimizer': optimizers.NAMES,
     'lr_schedule': ('constant', 'cosine'),
     'mode': ('book', 'autograd'),
