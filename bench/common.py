@@ -33,6 +33,7 @@ if REPO_ROOT not in sys.path:          # measure the working tree, not an instal
 
 import keisan  # noqa: E402
 from keisan import models  # noqa: E402
+from keisan.kernels.threads import openblas_function  # noqa: E402
 
 THREAD_VARS = ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS')
 
@@ -396,23 +397,8 @@ def numpy_blas():
 
 def openblas_threads():
     """Threads of the OpenBLAS loaded in this process, asked through its C API (or None)."""
-    import ctypes
-    try:
-        with open('/proc/self/maps') as f:
-            paths = {line.split()[-1] for line in f
-                     if 'openblas' in line.lower() and '.so' in line}
-    except OSError:
-        return None
-    for path in sorted(paths):
-        if not path.startswith('/'):
-            continue
-        lib = ctypes.CDLL(path)
-        for symbol in ('scipy_openblas_get_num_threads64_', 'openblas_get_num_threads64_',
-                       'openblas_get_num_threads'):
-            fn = getattr(lib, symbol, None)
-            if fn is not None:
-                return int(fn())
-    return None
+    get = openblas_function('get_num_threads')
+    return None if get is None else int(get())
 
 
 def torch_parallel_summary():
