@@ -5,6 +5,7 @@
     keisan evaluate runs/sc
     keisan predict runs/sc shirt.png boot.jpg
     keisan gradcheck --model deep_conv
+    mpiexec -n 2 keisan train ...      # data-parallel training on 2 processes
 
 User errors (missing data, files or checkpoints, unreadable images, checkpoints
 that do not fit) print one message to stderr and return exit code 2; a failed
@@ -17,7 +18,7 @@ import sys
 import numpy as np
 
 import keisan
-from keisan import cuda
+from keisan import cuda, distributed
 from keisan import optimizers as O
 from keisan.datasets import FASHION_MNIST_CLASSES, MNIST_CLASSES, DatasetError, get_dataset
 from keisan.kernels import softmax
@@ -81,6 +82,15 @@ def _load_run(directory):
         raise CLIError(str(e)) from None
 
 
+def _communicator():
+    """The MPI communicator when ``keisan`` runs under mpiexec (or srun) with more than one
+    process, else None; CLIError naming keisan[mpi] if mpi4py is missing."""
+    try:
+        return distributed.launched_communicator()
+    except ImportError as e:
+        raise CLIError(str(e)) from None
+
+
 def _require_gpu():
     try:
         cuda.get_cupy('--device gpu')
@@ -90,6 +100,14 @@ def _require_gpu():
 
 # ----- train --------------------------------------------------------------------------------
 def cmd_train(args):
+    comm = getattr(args, 'comm', None)
+    if comm is not None:        # before anything is read or written
+        comm.check_same('the arguments of keisan train', {
+            '--' + key.replace('_', '-'): value for key, value in vars(args).items()
+            if key not in ('func', 'comm', 'command', 'data_dir')})
+        note = comm.share_cores()
+        if note:
+            print(note)
     run = RunDirectory(args.out or os.path.join('runs', '%s-%s' % (args.model, args.dataset)))
     if args.resume and not os.path.isfile(run.checkpoint_path):
         raise CLIError('--resume: no checkpoint in %s (expected %s); run without --resume '
@@ -114,7 +132,8 @@ def cmd_train(args):
         cuda.get_cupy().random.seed(args.seed)     # dropout on the GPU draws from CuPy
 
     try:
-        run.create()
+        if comm is None or comm.is_root:       # only rank 0 writes
+            run.create()
     except ValueError as e:
         raise CLIError('--out %s' % e) from None
     if not args.resume and os.path.isfile(run.checkpoint_path):
@@ -124,7 +143,7 @@ def cmd_train(args):
                       mini_batch_size=args.batch_size, optimizer=optimizer, out=run.path,
                       lr_schedule=args.lr_schedule,
                       options=TrainerOptions(seed=args.seed, mode=args.mode, device=args.device,
-                                             progress=not args.no_progress))
+                                             progress=not args.no_progress), comm=comm)
     print('training %s on %s: %d training / %d test images, %s, batch %d, %d epochs -> %s'
           % (args.model, args.dataset, len(x_train), len(x_test), optimizer, args.batch_size,
              args.epochs, run.path))
@@ -135,14 +154,15 @@ def cmd_train(args):
         except ValueError as e:
             raise CLIError(str(e)) from None
         lr = run.resumed_lr(trainer, lr)
-    run.write_config({
-        'model': args.model, 'model_args': model_args, 'dataset': args.dataset,
-        'optimizer': args.optimizer, 'optimizer_params': {'lr': lr},
-        'lr_schedule': args.lr_schedule, 'weight_decay': args.weight_decay,
-        'batch_size': args.batch_size, 'epochs': args.epochs, 'seed': args.seed,
-        'train_size': int(len(x_train)), 'test_size': int(len(x_test)), 'mode': args.mode,
-        'device': args.device, 'dtype': str(network.dtype),
-        'classes': list(CLASS_NAMES[args.dataset]), 'keisan_version': keisan.__version__})
+    if comm is None or comm.is_root:
+        run.write_config({
+            'model': args.model, 'model_args': model_args, 'dataset': args.dataset,
+            'optimizer': args.optimizer, 'optimizer_params': {'lr': lr},
+            'lr_schedule': args.lr_schedule, 'weight_decay': args.weight_decay,
+            'batch_size': args.batch_size, 'epochs': args.epochs, 'seed': args.seed,
+            'train_size': int(len(x_train)), 'test_size': int(len(x_test)), 'mode': args.mode,
+            'device': args.device, 'dtype': str(network.dtype),
+            'classes': list(CLASS_NAMES[args.dataset]), 'keisan_version': keisan.__version__})
     try:
         trainer.train()
     except KeyboardInterrupt:
@@ -331,11 +351,29 @@ def build_parser():
     return parser
 
 
+def _command_of_process(argv, comm):
+    """The command on one process of an MPI job (errors go to ``comm.run``)."""
+    args = build_parser().parse_args(argv)
+    args.comm = comm
+    return args.func(args)
+
+
 def main(argv=None):
     """Run the command line ``argv`` (default ``sys.argv[1:]``); returns the exit code.
 
     Usage errors (unknown options or model names) raise SystemExit(2) from argparse.
+    Under mpiexec with several processes, every process runs the command
+    (:meth:`keisan.distributed.Communicator.run`: rank 0 prints, a failure anywhere
+    ends every process); ``train`` trains one model on all of them.
     """
+    try:
+        comm = _communicator()
+    except CLIError as e:
+        print('keisan: error: %s' % e, file=sys.stderr)
+        return 2
+    if comm is not None:        # every process runs the command; rank 0 reports errors
+        return comm.run(lambda: _command_of_process(argv, comm), prog='keisan',
+                        user_errors=(CLIError, DatasetError), agreement_first=True)
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -20,9 +20,13 @@ Differences from the book's Trainer:
   ``network.gradient``; both update the same arrays;
 * with ``out``, every epoch saves the run's files there
   (:class:`keisan.training.rundir.RunDirectory`), and :meth:`Trainer.resume`
-  continues an interrupted run bit for bit (on the CPU).
+  continues an interrupted run bit for bit (on the CPU);
+* with ``comm`` (a :class:`keisan.distributed.Communicator`), every process of an
+  MPI job trains on its share of each batch (:class:`keisan.distributed.DataParallel`);
+  only rank 0 prints and writes.
 """
 import dataclasses
+import functools
 import inspect
 import time
 
@@ -31,6 +35,7 @@ import numpy as np
 from keisan import cuda
 from keisan import optimizers as _optimizers
 from keisan.datasets import DataLoader
+from keisan.distributed.parallel import DataParallel
 from keisan.optimizers import schedules as _schedules
 from keisan.random_state import decode_state, encode_state
 from keisan.training.rundir import METRICS, RunDirectory, notice_once, read_checkpoint
@@ -162,6 +167,12 @@ class Trainer:
             optimizer. Stepped after every epoch; saved in the checkpoint.
         options: a :class:`TrainerOptions` (shuffling seed, drop_last, evaluation
             batch size, mode, device, progress bar).
+        comm: None, or a :class:`keisan.distributed.Communicator`: data-parallel
+            training on every process of an MPI job (all must build the Trainer
+            alike; collective). ``mini_batch_size`` is the global batch, split
+            between the processes (:func:`keisan.distributed.share_bounds`); the
+            metrics are those of the whole batches and evaluation sets; only rank
+            0 prints and writes ``out``.
 
     Attributes (as in the book): ``train_loss_list`` (loss of every step),
     ``train_acc_list``, ``test_acc_list`` (per epoch), ``current_epoch``,
@@ -176,7 +187,7 @@ class Trainer:
     def __init__(self, network, x_train, t_train, x_test, t_test, epochs=20,
                  mini_batch_size=100, optimizer='SGD', optimizer_param={'lr': 0.01},
                  evaluate_sample_num_per_epoch=None, verbose=True, *, out=None,
-                 lr_schedule=None, options=TrainerOptions()):
+                 lr_schedule=None, options=TrainerOptions(), comm=None):
         if len(x_train) != len(t_train) or len(x_test) != len(t_test):
             raise ValueError('Trainer: data and labels differ in length (train %d/%d, '
                              'test %d/%d)' % (len(x_train), len(t_train), len(x_test),
@@ -194,8 +205,9 @@ class Trainer:
         self.epochs = int(epochs)
         self.batch_size = int(mini_batch_size)
         self.evaluate_sample_num_per_epoch = evaluate_sample_num_per_epoch
-        self.verbose = verbose
+        self.verbose = verbose and (comm is None or comm.rank == 0)
         self.run = None if out is None else RunDirectory(out)
+        self._writes = comm is None or comm.rank == 0
 
         if isinstance(optimizer, str):
             optimizer = _optimizers.get(optimizer, **dict(optimizer_param or {}))
@@ -230,6 +242,13 @@ class Trainer:
         self.test_acc_list = []
         self.history = []
         self._random_state = None       # np.random state to restore when training resumes
+        self._parallel = None if comm is None else DataParallel(
+            comm, network, self.optimizer, self.loader, settings={
+                'mini_batch_size': self.batch_size, 'epochs': self.epochs,
+                'optimizer': repr(self.optimizer), 'lr_schedule': self._schedule_name(),
+                'options': repr(options), 'saves': out is not None,
+                'evaluate_sample_num_per_epoch': evaluate_sample_num_per_epoch},
+            data={'x_train': x_train, 't_train': t_train, 'x_test': x_test, 't_test': t_test})
 
     def _make_schedule(self, lr_schedule):
         if lr_schedule is None or lr_schedule == 'constant':
@@ -246,18 +265,24 @@ class Trainer:
 
     # ----- training -------------------------------------------------------------------
     def train_step(self, x_batch, t_batch):
-        """One update on a mini-batch; returns its loss (before the update) as a float."""
-        net = self.network
+        """One update on a mini-batch; returns its loss (before the update) as a float.
+
+        With ``comm`` the batch is the global one: this process trains on its share
+        and returns its share's loss (the epoch's metrics reduce them)."""
+        net, optimizer, share = self.network, self.optimizer, {}
+        if self._parallel is not None:
+            x_batch, t_batch, share = self._parallel.share(x_batch, t_batch)
+            optimizer = self._parallel.optimizer
         if self.options.mode == 'autograd':
             net.cleargrads()
             loss = net.forward_loss(x_batch, t_batch)
             loss.backward()
-            self.optimizer.update()
+            optimizer.update(**share)
             value = float(loss.data)
         else:
             grads = net.gradient(x_batch, t_batch)
             value = self._loss_of_gradient(x_batch, t_batch)
-            self.optimizer.update(net.params, grads)
+            optimizer.update(net.params, grads, **share)
         self.train_loss_list.append(value)
         self.current_iter += 1
         return value
@@ -275,10 +300,13 @@ class Trainer:
     def evaluate(self):
         """Test-mode loss and accuracy on the evaluation samples, as a dict."""
         kw = {'batch_size': self.eval_batch_size, 'to_device': self._to_device}
-        test_loss, test_acc = evaluate_network(self.network, self.x_test, self.t_test,
-                                               index=self._test_index, **kw)
-        train_loss, train_acc = evaluate_network(self.network, self.x_train, self.t_train,
-                                                 index=self._train_index, **kw)
+        measure = evaluate_network
+        if self._parallel is not None:      # each process its share, then reduced
+            measure = functools.partial(self._parallel.evaluate, evaluate_network)
+        test_loss, test_acc = measure(self.network, self.x_test, self.t_test,
+                                      index=self._test_index, **kw)
+        train_loss, train_acc = measure(self.network, self.x_train, self.t_train,
+                                        index=self._train_index, **kw)
         return {'train_acc': train_acc, 'train_eval_loss': train_loss,
                 'test_loss': test_loss, 'test_acc': test_acc}
 
@@ -298,6 +326,8 @@ class Trainer:
         if self.verbose and self.current_epoch >= self.epochs and self.current_epoch:
             print('already trained for %d epochs (epochs=%d): nothing to do'
                   % (self.current_epoch, self.epochs))
+        if self._parallel is not None:
+            self._parallel.start(self._states())
         while self.current_epoch < self.epochs:
             self._train_epoch()
         if self.verbose and self.history:
@@ -310,6 +340,8 @@ class Trainer:
         start = time.perf_counter()
         bar = self._progress_bar(epoch)
         loss_sum, steps, seen = 0.0, 0, 0
+        if self._parallel is not None:
+            self._parallel.begin_epoch(self.loader)
         try:
             for x_batch, t_batch in self.loader:
                 loss_sum += self.train_step(x_batch, t_batch)
@@ -324,6 +356,9 @@ class Trainer:
             if bar is not None:
                 bar.close()
         train_seconds = time.perf_counter() - start
+        if self._parallel is not None:      # the global batches' losses; one model
+            loss_sum = self._parallel.reduce_losses(self.train_loss_list, steps)
+            self._parallel.end_epoch(self.network, self._states(), epoch)
         record = {'epoch': epoch, 'train_loss': loss_sum / max(steps, 1)}
         record.update(self.evaluate())
         record['seconds'] = time.perf_counter() - start
@@ -335,7 +370,7 @@ class Trainer:
         self.train_acc_list.append(record['train_acc'])
         self.test_acc_list.append(record['test_acc'])
         self.current_epoch = epoch
-        if self.run is not None:
+        if self.run is not None and self._writes:
             self.run.save_epoch(self.checkpoint_arrays(), self.history)
         if self.verbose:
             print('epoch %d/%d: train loss %.4f acc %.4f | test loss %.4f acc %.4f | '
@@ -368,6 +403,10 @@ class Trainer:
         if self.lr_schedule is not None:
             parts['schedule'] = (self.lr_schedule.state_dict, self.lr_schedule.load_state_dict)
         return parts
+
+    def _states(self):
+        """name -> state dict of every part a checkpoint restores."""
+        return {prefix: state() for prefix, (state, _) in self._components().items()}
 
     def checkpoint_arrays(self):
         """Everything :meth:`restore` needs, as a flat dict of NumPy arrays.
