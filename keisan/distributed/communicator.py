@@ -33,8 +33,8 @@ from collections.abc import Mapping
 import numpy as np
 
 from keisan.core.variable import Variable
-from keisan.kernels import threads
 from keisan.distributed.packing import DEFAULT_BUCKET_BYTES, Buckets, layout_of
+from keisan.kernels import threads
 
 __all__ = ['CollectiveError', 'Communicator', 'MismatchError', 'PeerError',
            'create_communicator', 'launched_communicator', 'launcher_size']
@@ -396,7 +396,7 @@ class Communicator:
             return e.status
         except SystemExit as e:
             status = e.code
-        except BaseException as e:          # noqa: B036 (Ctrl-C must end the job too)
+        except BaseException as e:          # Ctrl-C too: it must end every process
             return self._fail(e, user_errors, prog)
         status = 0 if status is None else status if isinstance(status, int) else 1
         if status and not self._joinable:

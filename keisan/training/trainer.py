@@ -168,8 +168,9 @@ class Trainer:
         options: a :class:`TrainerOptions` (shuffling seed, drop_last, evaluation
             batch size, mode, device, progress bar).
         comm: None, or a :class:`keisan.distributed.Communicator`: data-parallel
-            training on every process of an MPI job (all must build the Trainer
-            alike; collective). ``mini_batch_size`` is the global batch, split
+            training on every process of an MPI job (every process builds the Trainer
+            alike and calls ``train``, ``evaluate``, ``resume`` together: they are
+            collective). ``mini_batch_size`` is the global batch, split
             between the processes (:func:`keisan.distributed.share_bounds`); the
             metrics are those of the whole batches and evaluation sets; only rank
             0 prints and writes ``out``.
