@@ -4,7 +4,8 @@
   and the Trainer against one process, resume, scatter_dataset);
 * ``keisan train`` on 2 processes: output and files from rank 0 only, resume bit for
   bit; different arguments on different ranks; a failure on one rank, before and
-  during training, ends the job (bounded by a timeout, so a hang fails the test).
+  during training, ends the job (bounded by a timeout, so a hang fails the test);
+* the README's example.
 
 Skipped, with the reason, where mpi4py or mpiexec is missing
 (``pip install 'keisan[mpi]'`` brings both).
@@ -105,6 +106,19 @@ def test_different_arguments_are_one_error_on_rank_0_and_nothing_is_written(tmp_
         'keisan: error: the arguments of keisan train differ between the 2 processes: '
         '--batch-size is 25 on rank 0, 20 on rank 1')
     assert not os.path.exists(out)
+
+
+@needs_data
+def test_the_readme_example_runs(tmp_path):
+    with open(os.path.join(ROOT, 'README.md'), encoding='utf-8') as f:
+        readme = f.read()
+    start = readme.index('```python\nimport sys\nimport keisan as ks\nfrom keisan import '
+                         'distributed') + len('```python\n')
+    script = tmp_path / 'train.py'
+    script.write_text(readme[start:readme.index('```', start)])
+    proc = mpiexec((2, [sys.executable, str(script)]), threads=None)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.count('test accuracy 0.') == 1, proc.stdout
 
 
 FAILING = '''
