@@ -255,7 +255,7 @@ def format_memory(memory, n):
 # ----- Markdown report ------------------------------------------------------------------
 def markdown_report(runs, memory, coretype_runs, argv_text, kept=None):
     """The report as Markdown; ``kept`` maps headings of sections to carry over verbatim
-    (the time-to-accuracy result and the optimization log) to their text or None."""
+    (the time-to-accuracy and MPI results, the optimization log) to their text or None."""
     kept = kept or {}
     now = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')
     out = ['# Benchmarks: keisan vs PyTorch on CPU', '',
@@ -295,9 +295,10 @@ def markdown_report(runs, memory, coretype_runs, argv_text, kept=None):
     for run in coretype_runs:
         out += run_section(run, '%d thread(s), %s' % (run['threads'], run['coretype_note']))
     text = '\n'.join(out) + '\n'
-    tta = kept.get(common.TTA_HEADING)
-    if tta is not None:
-        text += tta if tta.endswith('\n\n') else tta.rstrip('\n') + '\n\n'
+    for heading in (common.TTA_HEADING, common.MPI_HEADING):
+        section = kept.get(heading)
+        if section is not None:
+            text += section if section.endswith('\n\n') else section.rstrip('\n') + '\n\n'
     log_section = kept.get(LOG_HEADING)
     return text + (log_section if log_section is not None else LOG_PLACEHOLDER)
 
@@ -308,7 +309,8 @@ def write_report(path, runs, memory, coretype_runs, argv_text):
     if os.path.exists(path):
         with open(path, encoding='utf-8') as f:
             old = f.read()
-        kept = {h: common.extract_section(old, h) for h in (common.TTA_HEADING, LOG_HEADING)}
+        kept = {h: common.extract_section(old, h)
+                for h in (common.TTA_HEADING, common.MPI_HEADING, LOG_HEADING)}
     text = markdown_report(runs, memory, coretype_runs, argv_text, kept)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, 'w', encoding='utf-8') as f:

@@ -42,6 +42,8 @@ RTOL, ATOL = 1e-4, 1e-5
 
 #: heading of the section that time_to_accuracy.py --write maintains in BENCHMARKS.md
 TTA_HEADING = '## Time to accuracy'
+#: heading of the section that bench_mpi.py --write maintains in BENCHMARKS.md
+MPI_HEADING = '## Data parallel (MPI)'
 
 
 # ----- threads and child processes ------------------------------------------------
@@ -59,17 +61,18 @@ def thread_env(n, unset=()):
     return env
 
 
-def run_child(script, args, env):
+def run_child(script, args, env, launcher=()):
     """Run ``python3 script args`` with ``env`` and wait; returns its JSON result.
 
     The child writes its result to the file named by ``--result-file``; its
-    stdout and stderr go to ours (progress messages).
+    stdout and stderr go to ours (progress messages). ``launcher``: words in front
+    of the command (``mpiexec -n 2``: every process gets the same arguments).
     """
     import tempfile
     fd, path = tempfile.mkstemp(prefix='keisan-bench-', suffix='.json')
     os.close(fd)
     try:
-        cmd = [sys.executable, script] + list(args) + ['--result-file', path]
+        cmd = list(launcher) + [sys.executable, script] + list(args) + ['--result-file', path]
         proc = subprocess.run(cmd, env=env)
         if proc.returncode != 0:
             raise RuntimeError('benchmark child failed (exit %d): %s'
@@ -548,6 +551,18 @@ def extract_section(text, heading):
         elif line.startswith('# ') or line.startswith('## '):
             return ''.join(lines[start:i])
     return None if start is None else ''.join(lines[start:])
+
+
+def write_section(path, heading, section, before='## Optimization log'):
+    """Put ``section`` into the Markdown file ``path`` (created if missing) in place of its
+    ``heading`` section, or in front of the ``before`` section."""
+    text = ''
+    if os.path.exists(path):
+        with open(path, encoding='utf-8') as f:
+            text = f.read()
+    text = replace_section(text, heading, section, before=before)
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write(text)
 
 
 def replace_section(text, heading, section, before=None):
