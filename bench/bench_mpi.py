@@ -144,7 +144,9 @@ class Sampler:
 
 
 def child(args):
+    import mpi4py
     import numpy as np
+    from mpi4py import MPI
 
     import keisan.optimizers as O
     from keisan import distributed as D
@@ -197,14 +199,13 @@ def child(args):
     messages = []
     for n in MESSAGE_ELEMENTS[::3] if args.quick else MESSAGE_ELEMENTS:
         buffer = np.ones(n, np.float32)
-        mpi = comm._MPI
-        fn = (lambda b=buffer: comm.mpi_comm.Allreduce(mpi.IN_PLACE, b, mpi.SUM))
+        fn = (lambda b=buffer: comm.mpi_comm.Allreduce(MPI.IN_PLACE, b, MPI.SUM))
         messages.append({'bytes': 4 * n, 'seconds': sampler.medians({'m': (fn, False)})['m']})
     if rank == 0:
         common.write_result(args.result_file, {
             'ranks': size, 'repeat': args.repeat, 'quick': args.quick, 'info': info,
-            'mpi': comm._MPI.Get_library_version().splitlines()[0].strip(),
-            'mpi4py': __import__('mpi4py').__version__, 'rows': rows, 'messages': messages})
+            'mpi': MPI.Get_library_version().splitlines()[0].strip(),
+            'mpi4py': mpi4py.__version__, 'rows': rows, 'messages': messages})
     return 0
 
 
