@@ -82,10 +82,7 @@ def parse_args(argv=None):
     if not args.thread_counts or min(args.thread_counts) < 1:
         p.error('--threads: thread counts must be >= 1')
     args.sections = SECTIONS if args.only is None else \
-        tuple(s.strip() for s in args.only.split(',') if s.strip())
-    unknown = [s for s in args.sections if s not in SECTIONS]
-    if unknown:
-        p.error('--only: unknown %s (known: %s)' % (', '.join(unknown), ', '.join(SECTIONS)))
+        common.names_option(p, args.only, SECTIONS)
     if args.repeat is None:
         args.repeat = 5 if args.quick else 15
     if args.repeat < 1:

@@ -67,10 +67,7 @@ def parse_args(argv=None):
         p.error('--ranks must be >= 2')
     args.networks = QUICK_NETWORKS if args.quick else NETWORKS
     if args.only:
-        args.networks = tuple(n.strip() for n in args.only.split(',') if n.strip())
-        unknown = [n for n in args.networks if n not in NETWORKS]
-        if unknown:
-            p.error('--only: unknown %s (known: %s)' % (', '.join(unknown), ', '.join(NETWORKS)))
+        args.networks = common.names_option(p, args.only, NETWORKS)
     if args.repeat is None:
         args.repeat = 3 if args.quick else 11
     if args.repeat < 1:

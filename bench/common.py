@@ -94,6 +94,16 @@ def set_torch_threads(n):
     torch.set_num_threads(n)
 
 
+def names_option(parser, text, known, flag='--only'):
+    """The comma-separated names in ``text`` (the value of ``flag``), each one of ``known``;
+    a usage error through ``parser`` names the unknown ones."""
+    names = tuple(name.strip() for name in text.split(',') if name.strip())
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        parser.error('%s: unknown %s (known: %s)' % (flag, ', '.join(unknown), ', '.join(known)))
+    return names
+
+
 def progress(message):
     print(message, file=sys.stderr, flush=True)
 
