@@ -84,10 +84,11 @@ def _load_run(directory):
 
 def _communicator():
     """The MPI communicator when ``keisan`` runs under mpiexec (or srun) with more than one
-    process, else None; CLIError naming keisan[mpi] if mpi4py is missing."""
+    process, else None; CLIError naming keisan[mpi] if mpi4py is missing, or saying that
+    mpi4py's MPI is not the launcher's."""
     try:
         return distributed.launched_communicator()
-    except ImportError as e:
+    except (ImportError, RuntimeError) as e:
         raise CLIError(str(e)) from None
 
 
@@ -105,6 +106,9 @@ def cmd_train(args):
         comm.check_same('the arguments of keisan train', {
             '--' + key.replace('_', '-'): value for key, value in vars(args).items()
             if key not in ('func', 'comm', 'command', 'data_dir')})
+        if args.device == 'gpu':
+            raise CLIError('--device gpu: training on several processes runs on the CPU '
+                           '(use --device cpu, or a single process for the GPU)')
         note = comm.share_cores()
         if note:
             print(note)

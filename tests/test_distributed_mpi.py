@@ -168,3 +168,22 @@ def test_a_failure_on_one_rank_ends_every_process(tmp_path, when):
         assert 'rank 1 of 2 failed:\nTraceback' in proc.stderr
         assert 'RuntimeError: boom on rank 1' in proc.stderr
         assert 'failing: error: rank 1 of 2: RuntimeError: boom on rank 1' in proc.stderr
+
+
+def test_a_launcher_of_another_mpi_is_an_error(tmp_path):
+    """A launcher's variables say 2 processes, MPI sees 1 (mpi4py uses another MPI): each
+    process would train alone and write the same files, so keisan refuses."""
+    env = dict(os.environ, PMI_SIZE='2', PMI_RANK='0')
+    proc = subprocess.run(keisan('train', '--out', str(tmp_path / 'run')), cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert 'the launcher started 2 processes but MPI sees 1' in proc.stderr
+    assert not os.path.exists(tmp_path / 'run')
+
+
+def test_gpu_training_on_several_processes_is_refused(tmp_path):
+    proc = mpiexec((2, keisan('train', '--device', 'gpu', '--out', str(tmp_path / 'run'))))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stderr.strip() == ('keisan: error: --device gpu: training on several '
+                                   'processes runs on the CPU (use --device cpu, or a single '
+                                   'process for the GPU)')

@@ -113,8 +113,12 @@ def launched_communicator():
     """The communicator of the job when an MPI launcher (mpiexec, srun) started more than
     one process, else None (a single process trains alone; mpi4py is not imported).
 
-    Raises ImportError naming ``keisan[mpi]`` if a launcher started several processes
-    and mpi4py is missing.
+    Raises:
+        ImportError: a launcher started several processes and mpi4py is missing (the
+            message names ``keisan[mpi]``).
+        RuntimeError: the launcher started several processes but MPI sees only this
+            one: mpi4py uses another MPI than the launcher's (each process would
+            train alone and all would write the same files).
     """
     size = launcher_size()
     if size is None or size == 1:
@@ -124,6 +128,11 @@ def launched_communicator():
     except ImportError as e:
         raise ImportError('%s; or run a single process without mpiexec' % e) from None
     comm = Communicator(MPI.COMM_WORLD)
+    if comm.size == 1 and size > 1:
+        raise RuntimeError('the launcher started %d processes but MPI sees 1: mpi4py uses '
+                           'another MPI (%s) than the mpiexec that started them; use the '
+                           'mpiexec of that MPI' % (size, MPI.Get_library_version()
+                                                    .splitlines()[0].strip()))
     return comm if comm.size > 1 else None
 
 
