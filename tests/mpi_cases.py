@@ -245,15 +245,18 @@ def deep_conv():
 
 def test_resume_continues_bit_for_bit_with_dropout(comm, shared_dir):
     data = small_data((1, 12, 12), 5, n=40, n_test=12)
+    kw = {'epochs': 3, 'batch_size': 8, 'lr_schedule': 'cosine'}
     np.random.seed(0)
     straight = deep_conv()
-    history = trainer(straight, data, comm, epochs=3, batch_size=8).train()
+    history = trainer(straight, data, comm, **kw).train()
     np.random.seed(0)
     first = deep_conv()
-    trainer(first, data, comm, epochs=1, batch_size=8, out=shared_dir).train()
+    first_trainer = trainer(first, data, comm, out=shared_dir, **kw)
+    first_trainer.epochs = 1            # stopped after epoch 1, as if killed in epoch 2
+    first_trainer.train()
     np.random.seed(5)       # a resumed run rebuilds its network: other draws, then the file
     resumed_net = deep_conv()
-    resumed = trainer(resumed_net, data, comm, epochs=3, batch_size=8, out=shared_dir)
+    resumed = trainer(resumed_net, data, comm, out=shared_dir, **kw)
     resumed.resume()
     resumed_history = resumed.train()
     written = sorted(os.listdir(shared_dir))
