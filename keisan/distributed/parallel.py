@@ -88,9 +88,11 @@ class DataParallel:
         self._shares = []           # examples of this process at each step of the epoch
 
     def share(self, x_batch, t_batch):
-        """This process's part of a global batch: ``(x, t, {'examples': n})``, the last
-        to pass to the optimizer's update. An empty share (a batch smaller than the
-        number of processes) is the whole batch with ``examples`` 0."""
+        """This process's part of a global batch ``x`` (B, ...), ``t`` (B,) or (B, C):
+        ``(x[lo:hi], t[lo:hi], {'examples': hi - lo})`` with ``lo, hi`` from
+        :func:`share_bounds`, the dict to pass to the optimizer's update. An empty share
+        (B smaller than the number of processes) is the whole batch with ``examples``
+        0: its gradient does not count, but batch normalization sees real data."""
         lo, hi = share_bounds(len(x_batch), self.comm.size, self.comm.rank)
         count = hi - lo
         if count:
