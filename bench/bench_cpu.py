@@ -82,10 +82,7 @@ def parse_args(argv=None):
     if not args.thread_counts or min(args.thread_counts) < 1:
         p.error('--threads: thread counts must be >= 1')
     args.sections = SECTIONS if args.only is None else \
-        tuple(s.strip() for s in args.only.split(',') if s.strip())
-    unknown = [s for s in args.sections if s not in SECTIONS]
-    if unknown:
-        p.error('--only: unknown %s (known: %s)' % (', '.join(unknown), ', '.join(SECTIONS)))
+        common.names_option(p, args.only, SECTIONS)
     if args.repeat is None:
         args.repeat = 5 if args.quick else 15
     if args.repeat < 1:
@@ -255,7 +252,7 @@ def format_memory(memory, n):
 # ----- Markdown report ------------------------------------------------------------------
 def markdown_report(runs, memory, coretype_runs, argv_text, kept=None):
     """The report as Markdown; ``kept`` maps headings of sections to carry over verbatim
-    (the time-to-accuracy result and the optimization log) to their text or None."""
+    (the time-to-accuracy and MPI results, the optimization log) to their text or None."""
     kept = kept or {}
     now = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')
     out = ['# Benchmarks: keisan vs PyTorch on CPU', '',
@@ -295,9 +292,10 @@ def markdown_report(runs, memory, coretype_runs, argv_text, kept=None):
     for run in coretype_runs:
         out += run_section(run, '%d thread(s), %s' % (run['threads'], run['coretype_note']))
     text = '\n'.join(out) + '\n'
-    tta = kept.get(common.TTA_HEADING)
-    if tta is not None:
-        text += tta if tta.endswith('\n\n') else tta.rstrip('\n') + '\n\n'
+    for heading in (common.TTA_HEADING, common.MPI_HEADING):
+        section = kept.get(heading)
+        if section is not None:
+            text += section if section.endswith('\n\n') else section.rstrip('\n') + '\n\n'
     log_section = kept.get(LOG_HEADING)
     return text + (log_section if log_section is not None else LOG_PLACEHOLDER)
 
@@ -308,7 +306,8 @@ def write_report(path, runs, memory, coretype_runs, argv_text):
     if os.path.exists(path):
         with open(path, encoding='utf-8') as f:
             old = f.read()
-        kept = {h: common.extract_section(old, h) for h in (common.TTA_HEADING, LOG_HEADING)}
+        kept = {h: common.extract_section(old, h)
+                for h in (common.TTA_HEADING, common.MPI_HEADING, LOG_HEADING)}
     text = markdown_report(runs, memory, coretype_runs, argv_text, kept)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, 'w', encoding='utf-8') as f:

@@ -33,6 +33,7 @@ if REPO_ROOT not in sys.path:          # measure the working tree, not an instal
 
 import keisan  # noqa: E402
 from keisan import models  # noqa: E402
+from keisan.kernels.threads import openblas_function  # noqa: E402
 
 THREAD_VARS = ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS')
 
@@ -41,6 +42,8 @@ RTOL, ATOL = 1e-4, 1e-5
 
 #: heading of the section that time_to_accuracy.py --write maintains in BENCHMARKS.md
 TTA_HEADING = '## Time to accuracy'
+#: heading of the section that bench_mpi.py --write maintains in BENCHMARKS.md
+MPI_HEADING = '## Data parallel (MPI)'
 
 
 # ----- threads and child processes ------------------------------------------------
@@ -58,17 +61,18 @@ def thread_env(n, unset=()):
     return env
 
 
-def run_child(script, args, env):
+def run_child(script, args, env, launcher=()):
     """Run ``python3 script args`` with ``env`` and wait; returns its JSON result.
 
     The child writes its result to the file named by ``--result-file``; its
-    stdout and stderr go to ours (progress messages).
+    stdout and stderr go to ours (progress messages). ``launcher``: words in front
+    of the command (``mpiexec -n 2``: every process gets the same arguments).
     """
     import tempfile
     fd, path = tempfile.mkstemp(prefix='keisan-bench-', suffix='.json')
     os.close(fd)
     try:
-        cmd = [sys.executable, script] + list(args) + ['--result-file', path]
+        cmd = list(launcher) + [sys.executable, script] + list(args) + ['--result-file', path]
         proc = subprocess.run(cmd, env=env)
         if proc.returncode != 0:
             raise RuntimeError('benchmark child failed (exit %d): %s'
@@ -88,6 +92,16 @@ def set_torch_threads(n):
     """torch.set_num_threads(n) in a child whose environment already says n."""
     import torch
     torch.set_num_threads(n)
+
+
+def names_option(parser, text, known, flag='--only'):
+    """The comma-separated names in ``text`` (the value of ``flag``), each one of ``known``;
+    a usage error through ``parser`` names the unknown ones."""
+    names = tuple(name.strip() for name in text.split(',') if name.strip())
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        parser.error('%s: unknown %s (known: %s)' % (flag, ', '.join(unknown), ', '.join(known)))
+    return names
 
 
 def progress(message):
@@ -396,23 +410,8 @@ def numpy_blas():
 
 def openblas_threads():
     """Threads of the OpenBLAS loaded in this process, asked through its C API (or None)."""
-    import ctypes
-    try:
-        with open('/proc/self/maps') as f:
-            paths = {line.split()[-1] for line in f
-                     if 'openblas' in line.lower() and '.so' in line}
-    except OSError:
-        return None
-    for path in sorted(paths):
-        if not path.startswith('/'):
-            continue
-        lib = ctypes.CDLL(path)
-        for symbol in ('scipy_openblas_get_num_threads64_', 'openblas_get_num_threads64_',
-                       'openblas_get_num_threads'):
-            fn = getattr(lib, symbol, None)
-            if fn is not None:
-                return int(fn())
-    return None
+    get = openblas_function('get_num_threads')
+    return None if get is None else int(get())
 
 
 def torch_parallel_summary():
@@ -562,6 +561,18 @@ def extract_section(text, heading):
         elif line.startswith('# ') or line.startswith('## '):
             return ''.join(lines[start:i])
     return None if start is None else ''.join(lines[start:])
+
+
+def write_section(path, heading, section, before='## Optimization log'):
+    """Put ``section`` into the Markdown file ``path`` (created if missing) in place of its
+    ``heading`` section, or in front of the ``before`` section."""
+    text = ''
+    if os.path.exists(path):
+        with open(path, encoding='utf-8') as f:
+            text = f.read()
+    text = replace_section(text, heading, section, before=before)
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write(text)
 
 
 def replace_section(text, heading, section, before=None):

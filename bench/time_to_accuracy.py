@@ -250,14 +250,7 @@ def markdown_section(res, argv_text):
 
 
 def write_section(path, res, argv_text):
-    text = ''
-    if os.path.exists(path):
-        with open(path, encoding='utf-8') as f:
-            text = f.read()
-    text = common.replace_section(text, common.TTA_HEADING, markdown_section(res, argv_text),
-                                  before='## Optimization log')
-    with open(path, 'w', encoding='utf-8') as f:
-        f.write(text)
+    common.write_section(path, common.TTA_HEADING, markdown_section(res, argv_text))
 
 
 if __name__ == '__main__':

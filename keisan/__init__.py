@@ -11,12 +11,12 @@
 from keisan.cuda import get_array_module
 from keisan.config import config, no_grad, test_mode, using_config
 from keisan.core import Function, Parameter, Variable, as_array, as_variable, grad
-from keisan import (cuda, datasets, functions, gradient_check, initializers, layers, links,
-                    models, optimizers, serializers, utils)
+from keisan import (cuda, datasets, distributed, functions, gradient_check, initializers,
+                    layers, links, models, optimizers, serializers, utils)
 
 __version__ = '0.1.0'
 
 __all__ = ['Function', 'Parameter', 'Variable', 'as_array', 'as_variable', 'config', 'cuda',
-           'datasets', 'functions', 'get_array_module', 'grad', 'gradient_check', 'initializers',
+           'datasets', 'distributed', 'functions', 'get_array_module', 'grad', 'gradient_check', 'initializers',
            'layers', 'links', 'models', 'no_grad', 'optimizers', 'serializers', 'test_mode',
            'using_config', 'utils']

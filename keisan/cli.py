@@ -8,6 +8,7 @@
     keisan gradcheck --model deep_conv
     keisan graph --model simple_conv --out graph.svg       # the graph of one batch's loss
     keisan experiment batch-norm --out pictures/bn         # the book's figures, see --help
+    mpiexec -n 2 keisan train ...      # data-parallel training on 2 processes
 
 User errors (missing data, files or checkpoints, unreadable images, checkpoints
 that do not fit, a run directory that already holds a run, a run that diverged to
@@ -21,7 +22,7 @@ import sys
 import numpy as np
 
 import keisan
-from keisan import cuda
+from keisan import cuda, distributed
 from keisan import optimizers as O
 from keisan import experiments
 from keisan.datasets import CLASS_NAMES, MNIST_CLASSES, DatasetError, get_dataset
@@ -97,6 +98,16 @@ def _load_weights(model, path, dataset):
         raise CLIError('%s (is it a %s?)' % (e, model)) from None
     return network, {'model': model, 'model_args': default_model_args(model),
                      'dataset': dataset}
+
+
+def _communicator():
+    """The MPI communicator when ``keisan`` runs under mpiexec (or srun) with more than one
+    process, else None; CLIError naming keisan[mpi] if mpi4py is missing, or saying that
+    mpi4py's MPI is not the launcher's."""
+    try:
+        return distributed.launched_communicator()
+    except (ImportError, RuntimeError) as e:
+        raise CLIError(str(e)) from None
 
 
 def _require_gpu():
@@ -175,6 +186,17 @@ def _fill_settings(args, run):
 
 
 def cmd_train(args):
+    comm = getattr(args, 'comm', None)
+    if comm is not None:        # before anything is read or written
+        comm.check_same('the arguments of keisan train', {
+            '--' + key.replace('_', '-'): value for key, value in vars(args).items()
+            if key not in ('func', 'comm', 'command', 'data_dir')})
+        if args.device == 'gpu':
+            raise CLIError('--device gpu: training on several processes runs on the CPU '
+                           '(use --device cpu, or a single process for the GPU)')
+        note = comm.share_cores()
+        if note:
+            print(note)
     run = RunDirectory(args.out or os.path.join('runs', '%s-%s' % (
         args.model or TRAIN_DEFAULTS['model'], args.dataset or TRAIN_DEFAULTS['dataset'])))
     _check_run_directory(run, args)
@@ -216,7 +238,8 @@ def cmd_train(args):
     if args.resume:                 # the sizes loaded
         _refuse_changed_settings(run, run.config)
     try:
-        run.create()
+        if comm is None or comm.is_root:       # only rank 0 writes
+            run.create()
     except ValueError as e:
         raise CLIError('--out %s' % e) from None
     trainer = Trainer(network, x_train, t_train, x_test, t_test, epochs=args.epochs,
@@ -225,7 +248,7 @@ def cmd_train(args):
                       options=TrainerOptions(seed=args.seed, mode=args.mode, device=args.device,
                                              progress=not args.no_progress,
                                              check_finite=not args.no_nan_check,
-                                             overwrite=args.overwrite))
+                                             overwrite=args.overwrite), comm=comm)
     print('training %s on %s: %d training / %d test images, %s, batch %d, %d epochs -> %s'
           % (args.model, args.dataset, len(x_train), len(x_test), optimizer, args.batch_size,
              args.epochs, run.path))
@@ -603,11 +626,29 @@ def build_parser():
     return parser
 
 
+def _command_of_process(argv, comm):
+    """The command on one process of an MPI job (errors go to ``comm.run``)."""
+    args = build_parser().parse_args(argv)
+    args.comm = comm
+    return args.func(args)
+
+
 def main(argv=None):
     """Run the command line ``argv`` (default ``sys.argv[1:]``); returns the exit code.
 
     Usage errors (unknown options or model names) raise SystemExit(2) from argparse.
+    Under mpiexec with several processes, every process runs the command
+    (:meth:`keisan.distributed.Communicator.run`: rank 0 prints, a failure anywhere
+    ends every process); ``train`` trains one model on all of them.
     """
+    try:
+        comm = _communicator()
+    except CLIError as e:
+        print('keisan: error: %s' % e, file=sys.stderr)
+        return 2
+    if comm is not None:        # every process runs the command; rank 0 reports errors
+        return comm.run(lambda: _command_of_process(argv, comm), prog='keisan',
+                        user_errors=(CLIError, DatasetError), agreement_first=True)
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -122,3 +122,45 @@ def test_time_to_accuracy_section_is_replaced_and_kept(tmp_path, monkeypatch):
     bench_cpu.write_report(str(path), [], None, [], '--write x')      # regenerating keeps it
     text = path.read_text()
     assert '1.20' in text and text.endswith('## Optimization log\n\n- entry\n')
+
+
+@pytest.mark.bench
+def test_bench_mpi_quick():
+    pytest.importorskip('mpi4py')
+    out = run_script('bench_mpi.py', '--quick', '--only', 'two_layer', '--repeat', '1',
+                     '--no-torch')
+    assert '=== 2 processes, 1 BLAS thread each ===' in out and 'MPI: MPICH' in out
+    assert re.search(r'^two_layer\s+79510\s+\S+\s+\S+\s+\d+\s+\d+\s+\d+\.\d\d', out, re.M), out
+    assert re.search(r'^64 MiB\s+\d', out, re.M), out
+    assert out.count('communication > compute from') == 2
+
+
+def mpi_result():
+    import common
+    row = {'network': 'deep_conv', 'params': 123552, '1': 0.120, 'N': 0.065,
+           'allreduce_grad': 0.0004, 'torch': 0.036}
+    return {'ranks': 2, 'repeat': 3, 'quick': False, 'info': common.machine_info(False),
+            'mpi': 'MPICH Version: 5.0.2', 'mpi4py': '4.1.2', 'rows': [row],
+            'messages': [{'bytes': 4, 'seconds': 2e-6}, {'bytes': 2 ** 26, 'seconds': 0.02}]}
+
+
+def test_bench_mpi_cost_model_and_report_section(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(BENCH)
+    import bench_cpu
+    import bench_mpi
+    ethernet, infiniband = bench_mpi.LINKS
+    # ring: 2(N-1) latencies + 2(N-1)/N * S / bandwidth
+    assert bench_mpi.ring_allreduce(8, 1e6, 1e9, 1e-5) == pytest.approx(14e-5 + 1.75e-3)
+    assert bench_mpi.ring_allreduce(1, 1e6, 1e9, 1e-5) == 0
+    assert bench_mpi.stops_scaling(1e-3, 4e5, ethernet) == '16'     # latency-bound at 16
+    text = bench_mpi.markdown_report(mpi_result(), '--write x')
+    assert '| deep_conv | 123552 | 120 | 65.0 | 833 | 1538 | 1.85 | 36.0 | 1.81 |' in text
+    assert '>= 1.7x ok, torch <= 1.5 MISS' in text and '### Cost model' in text
+    path = tmp_path / 'BENCHMARKS.md'
+    path.write_text('# Bench\n\n## 1 thread\nold\n\n## Optimization log\n\n- entry\n')
+    import common
+    common.write_section(str(path), common.MPI_HEADING, text)
+    bench_cpu.write_report(str(path), [], None, [], '--write x')    # regenerating keeps it
+    kept = path.read_text()
+    assert kept.count(common.MPI_HEADING) == 1 and '### Cost model' in kept
+    assert kept.index(common.MPI_HEADING) < kept.index('## Optimization log')

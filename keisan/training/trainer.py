@@ -22,11 +22,15 @@ Differences from the book's Trainer:
   (:class:`keisan.training.rundir.RunDirectory`), and :meth:`Trainer.resume`
   continues an interrupted run bit for bit (on the CPU); a new run refuses a
   directory that holds one unless ``TrainerOptions(overwrite=True)``;
+* with ``comm`` (a :class:`keisan.distributed.Communicator`), every process of an
+  MPI job trains on its share of each batch (:class:`keisan.distributed.DataParallel`);
+  only rank 0 prints and writes;
 * a numerics guard: a NaN or infinite loss stops training at once and non-finite
   parameters at the end of an epoch stop it before anything of that epoch is written
   (:class:`NonFiniteError`), so the run's files always hold the last good epoch.
 """
 import dataclasses
+import functools
 import inspect
 import math
 import time
@@ -36,6 +40,7 @@ import numpy as np
 from keisan import cuda
 from keisan import optimizers as _optimizers
 from keisan.datasets import DataLoader, check_finite_data
+from keisan.distributed.parallel import DataParallel
 from keisan.links.link import convert_loaded
 from keisan.optimizers import schedules as _schedules
 from keisan.optimizers.optimizer import check_count
@@ -203,6 +208,13 @@ class Trainer:
             optimizer. Stepped after every epoch; saved in the checkpoint.
         options: a :class:`TrainerOptions` (shuffling seed, drop_last, evaluation
             batch size, mode, device, progress bar, numerics guard, overwrite).
+        comm: None, or a :class:`keisan.distributed.Communicator`: data-parallel
+            training on every process of an MPI job (every process builds the Trainer
+            alike and calls ``train``, ``evaluate``, ``resume`` together: they are
+            collective). ``mini_batch_size`` is the global batch, split
+            between the processes (:func:`keisan.distributed.share_bounds`); the
+            metrics are those of the whole batches and evaluation sets; only rank
+            0 prints and writes ``out``.
 
     Data with NaN or inf (``x_*`` and float labels), a non-finite or negative
     ``network.weight_decay_lambda`` and the values above out of range raise
@@ -221,7 +233,7 @@ class Trainer:
     def __init__(self, network, x_train, t_train, x_test, t_test, epochs=20,
                  mini_batch_size=100, optimizer='SGD', optimizer_param={'lr': 0.01},
                  evaluate_sample_num_per_epoch=None, verbose=True, *, out=None,
-                 lr_schedule=None, options=TrainerOptions()):
+                 lr_schedule=None, options=TrainerOptions(), comm=None):
         if len(x_train) != len(t_train) or len(x_test) != len(t_test):
             raise ValueError('Trainer: data and labels differ in length (train %d/%d, '
                              'test %d/%d)' % (len(x_train), len(t_train), len(x_test),
@@ -248,9 +260,10 @@ class Trainer:
         self.x_test, self.t_test = x_test, t_test
         self.epochs = int(epochs)
         self.evaluate_sample_num_per_epoch = evaluate_sample_num_per_epoch
-        self.verbose = verbose
+        self.verbose = verbose and (comm is None or comm.rank == 0)
         self.run = out if isinstance(out, RunDirectory) or out is None else RunDirectory(out)
         self._new_run = True            # no checkpoint restored and nothing saved yet
+        self._writes = comm is None or comm.rank == 0
 
         if isinstance(optimizer, str):
             optimizer = _optimizers.get(optimizer, **dict(optimizer_param or {}))
@@ -287,6 +300,13 @@ class Trainer:
         self.test_acc_list = []
         self.history = []
         self._random_state = None       # np.random state to restore when training resumes
+        self._parallel = None if comm is None else DataParallel(
+            comm, network, self.optimizer, self.loader, settings={
+                'mini_batch_size': self.batch_size, 'epochs': self.epochs,
+                'optimizer': repr(self.optimizer), 'lr_schedule': self._schedule_name(),
+                'options': repr(options), 'saves': out is not None,
+                'evaluate_sample_num_per_epoch': evaluate_sample_num_per_epoch},
+            data={'x_train': x_train, 't_train': t_train, 'x_test': x_test, 't_test': t_test})
 
     def _make_schedule(self, lr_schedule):
         if lr_schedule is None or lr_schedule == 'constant':
@@ -305,11 +325,17 @@ class Trainer:
     def train_step(self, x_batch, t_batch):
         """One update on a mini-batch; returns its loss (before the update) as a float.
 
+        With ``comm`` the batch is the global one: this process trains on its share
+        and returns its share's loss (the epoch's metrics reduce them).
+
         Raises:
             NonFiniteError: the loss is NaN or infinite (with ``options.check_finite``);
                 the update is not applied.
         """
-        net = self.network
+        net, optimizer, share = self.network, self.optimizer, {}
+        if self._parallel is not None:
+            x_batch, t_batch, share = self._parallel.share(x_batch, t_batch)
+            optimizer = self._parallel.optimizer
         if self.options.mode == 'autograd':
             net.cleargrads()
             loss = net.forward_loss(x_batch, t_batch)
@@ -317,13 +343,13 @@ class Trainer:
             value = float(loss.data)
             if self.options.check_finite:
                 self._check_loss(value)
-            self.optimizer.update()
+            optimizer.update(**share)
         else:
             grads = net.gradient(x_batch, t_batch)
             value = self._loss_of_gradient(x_batch, t_batch)
             if self.options.check_finite:
                 self._check_loss(value)
-            self.optimizer.update(net.params, grads)
+            optimizer.update(net.params, grads, **share)
         self.train_loss_list.append(value)
         self.current_iter += 1
         return value
@@ -373,10 +399,13 @@ class Trainer:
     def evaluate(self):
         """Test-mode loss and accuracy on the evaluation samples, as a dict."""
         kw = {'batch_size': self.eval_batch_size, 'to_device': self._to_device}
-        test_loss, test_acc = evaluate_network(self.network, self.x_test, self.t_test,
-                                               index=self._test_index, **kw)
-        train_loss, train_acc = evaluate_network(self.network, self.x_train, self.t_train,
-                                                 index=self._train_index, **kw)
+        measure = evaluate_network
+        if self._parallel is not None:      # each process its share, then reduced
+            measure = functools.partial(self._parallel.evaluate, evaluate_network)
+        test_loss, test_acc = measure(self.network, self.x_test, self.t_test,
+                                      index=self._test_index, **kw)
+        train_loss, train_acc = measure(self.network, self.x_train, self.t_train,
+                                        index=self._train_index, **kw)
         return {'train_acc': train_acc, 'train_eval_loss': train_loss,
                 'test_loss': test_loss, 'test_acc': test_acc}
 
@@ -396,8 +425,10 @@ class Trainer:
         if self.verbose and self.current_epoch >= self.epochs and self.current_epoch:
             print('already trained for %d epochs (epochs=%d): nothing to do'
                   % (self.current_epoch, self.epochs))
-        if self.run is not None and self._new_run:
+        if self.run is not None and self._new_run and self._writes:
             self.run.check_new_run(self.options.overwrite)
+        if self._parallel is not None:
+            self._parallel.start(self._states())
         while self.current_epoch < self.epochs:
             self._train_epoch()
         if self.verbose and self.history:
@@ -410,6 +441,8 @@ class Trainer:
         start = time.perf_counter()
         bar = self._progress_bar(epoch)
         loss_sum, steps, seen = 0.0, 0, 0
+        if self._parallel is not None:
+            self._parallel.begin_epoch(self.loader)
         try:
             for x_batch, t_batch in self.loader:
                 loss_sum += self.train_step(x_batch, t_batch)
@@ -424,6 +457,9 @@ class Trainer:
             if bar is not None:
                 bar.close()
         train_seconds = time.perf_counter() - start
+        if self._parallel is not None:      # the global batches' losses; one model
+            loss_sum = self._parallel.reduce_losses(self.train_loss_list, steps)
+            self._parallel.end_epoch(self.network, self._states(), epoch)
         self._check_parameters()
         record = {'epoch': epoch, 'train_loss': loss_sum / max(steps, 1)}
         try:
@@ -441,9 +477,9 @@ class Trainer:
         self.train_acc_list.append(record['train_acc'])
         self.test_acc_list.append(record['test_acc'])
         self.current_epoch = epoch
-        if self.run is not None:
+        if self.run is not None and self._writes:
             self.run.save_epoch(self.checkpoint_arrays(), self.history, new_run=self._new_run)
-            self._new_run = False
+        self._new_run = False
         if self.verbose:
             print('epoch %d/%d: train loss %.4f acc %.4f | test loss %.4f acc %.4f | '
                   '%.2fs (%.0f img/s)' % (epoch, self.epochs, record['train_loss'],
@@ -475,6 +511,10 @@ class Trainer:
         if self.lr_schedule is not None:
             parts['schedule'] = (self.lr_schedule.state_dict, self.lr_schedule.load_state_dict)
         return parts
+
+    def _states(self):
+        """name -> state dict of every part a checkpoint restores."""
+        return {prefix: state() for prefix, (state, _) in self._components().items()}
 
     def checkpoint_arrays(self):
         """Everything :meth:`restore` needs, as a flat dict of NumPy arrays.
