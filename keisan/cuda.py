@@ -11,7 +11,7 @@ imported on first use only: a CPU-only machine never pays for it.
 """
 import numpy as np
 
-__all__ = ['as_numpy', 'device_name', 'get_array_module', 'get_cupy', 'is_array',
+__all__ = ['device_name', 'get_array_module', 'get_cupy', 'is_array',
            'is_available', 'is_cupy_array', 'scatter_add', 'to_cpu', 'to_gpu']
 
 _cupy = None          # the cupy module once imported, False if unavailable
@@ -92,11 +92,6 @@ def to_cpu(array):
     if is_cupy_array(array):
         return array.get()
     raise TypeError('to_cpu: expected a NumPy or CuPy array, got %s' % type(array).__name__)
-
-
-def as_numpy(array):
-    """The array as a NumPy array (copied from the GPU if it lives there)."""
-    return array if isinstance(array, np.ndarray) else array.get()
 
 
 def scatter_add(target, index, values):

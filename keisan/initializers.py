@@ -92,7 +92,7 @@ class Constant(Initializer):
         self.value = value
 
     def __call__(self, shape, xp=np, dtype=None):
-        value = cuda.as_numpy(self.value) if cuda.is_array(self.value) else self.value
+        value = cuda.to_cpu(self.value) if cuda.is_array(self.value) else self.value
         return xp.asarray(np.broadcast_to(np.asarray(value, dtype=dtype or config.dtype),
                                           shape)).copy()
 

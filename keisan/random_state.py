@@ -58,6 +58,8 @@ def decode_state(array, bit_generator=None):
         if name == 'MT19937' and not 0 <= state['state']['pos'] <= 624:
             raise ValueError('state/pos must be in [0, 624], got %r' % state['state']['pos'])
         generator.state = {key: state[key] for key in layout}   # NumPy's own checks
+        if 'has_gauss' in state:        # np.random's state: its cached Gaussian too
+            np.random.RandomState().set_state(state)
     except (TypeError, ValueError, KeyError, OverflowError) as e:
         raise ValueError('decode_state: not a valid random state (%s)' % (e,)) from None
     return state

@@ -27,7 +27,7 @@ def save_npz(path, obj, compression=False):
         obj: a Link, optimizer or anything with ``state_dict()``.
         compression: use ``np.savez_compressed``.
     """
-    state = {name: cuda.as_numpy(value) for name, value in _state_of(obj, 'save_npz')
+    state = {name: cuda.to_cpu(value) for name, value in _state_of(obj, 'save_npz')
              .items()}
     write_npz_atomic(path, state, compression)
 

@@ -781,6 +781,7 @@ def test_random_state_errors():
              (np.array(text.replace('"MT19937"', '"Generator"')), 'not a NumPy bit generator'),
              (np.array(text[:-5]), 'not a valid random state'),
              (np.array([text]), '0-d string array'),
+             (np.array(text.replace('"gauss": ', '"gauss": "x", "_": ')), 'not a valid'),
              (np.array(3), '0-d string array')]
     for bad, message in cases:
         with pytest.raises(ValueError, match=message):

@@ -56,3 +56,13 @@ def test_dropout_check_backward(ratio):
 def test_dropout_bad_ratio():
     with pytest.raises(ValueError, match='dropout'):
         F.dropout(np.ones(3), 1.0)
+
+
+def test_dropout_function_at_test_time_in_both_conventions():
+    x = np.ones((3, 4), np.float32)
+    inverted = F.Dropout(0.5, inverted=True, train=False)
+    np.testing.assert_array_equal(inverted.forward(x), x)               # identity
+    np.testing.assert_array_equal(inverted.backward(x), x)
+    book = F.Dropout(0.25, inverted=False, train=False)
+    np.testing.assert_array_equal(book.forward(x), np.full((3, 4), 0.75, np.float32))
+    assert book.forward(x).dtype == np.float32

@@ -79,7 +79,7 @@ class Variable:
         cls = type(self).__name__
         if self.data is None:
             return '%s(None%s)' % (cls, ', name=%r' % self.name if self.name else '')
-        body = np.array2string(cuda.as_numpy(self.data), prefix=cls + '(',
+        body = np.array2string(cuda.to_cpu(self.data), prefix=cls + '(',
                                threshold=200)
         extra = ', name=%r' % self.name if self.name else ''
         return '%s(%s, shape=%s, dtype=%s%s)' % (cls, body, self.data.shape,

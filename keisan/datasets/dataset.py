@@ -4,6 +4,7 @@ import numbers
 import numpy as np
 
 from keisan import cuda
+from keisan.kernels.finite import non_finite
 from keisan.random_state import decode_state, encode_state
 
 __all__ = ['Dataset', 'TupleDataset', 'DataLoader', 'check_finite_data']
@@ -21,12 +22,9 @@ def check_finite_data(x, where):
     """
     if getattr(x, 'dtype', None) is None or x.dtype.kind not in 'fc' or x.size == 0:
         return
-    xp = cuda.get_array_module(x)
-    finite = xp.isfinite(x)
-    if bool(finite.all()):
+    bad, _, first = non_finite(x)
+    if not bad:
         return
-    bad = int(x.size - xp.count_nonzero(finite))
-    first = int(xp.argmin(finite.reshape(len(x), -1).all(axis=1)))
     raise ValueError('%s holds %d NaN or infinite value%s; the first is in example %d: '
                      'clean or drop those examples first'
                      % (where, bad, '' if bad == 1 else 's', first))

@@ -42,7 +42,7 @@ def fingerprint(states):
         crc = 0
         for key in sorted(state):
             value = state[key]
-            array = cuda.as_numpy(value) if cuda.is_array(value) else np.asarray(value)
+            array = cuda.to_cpu(value) if cuda.is_array(value) else np.asarray(value)
             crc = zlib.crc32(np.ascontiguousarray(array).tobytes(),
                              zlib.crc32(key.encode(), crc))
         out[name] = '%08x' % crc
@@ -51,7 +51,7 @@ def fingerprint(states):
 
 def data_fingerprint(x):
     """Length, shape, dtype and a CRC-32 of up to 256 evenly spaced rows of ``x``."""
-    x = np.asarray(cuda.as_numpy(x) if cuda.is_array(x) else x)
+    x = np.asarray(cuda.to_cpu(x) if cuda.is_array(x) else x)
     step = max(1, len(x) // 256)
     return '%s %s crc %08x' % (x.shape, x.dtype, zlib.crc32(
         np.ascontiguousarray(x[::step]).tobytes()))

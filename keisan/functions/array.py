@@ -4,7 +4,7 @@ import numpy as np
 from keisan import cuda
 from keisan.cuda import get_array_module
 from keisan.core.function import Function
-from keisan.core.variable import Variable
+from keisan.core.variable import Variable, as_variable
 from keisan.kernels import sum_to as sum_to_kernel
 
 
@@ -310,14 +310,12 @@ def broadcast_to(x, shape):
 
 
 def sum_to(x, shape):
-    """Sum ``x`` down to ``shape`` (the adjoint of broadcast_to)."""
-    return SumTo(shape)(x)
-
-
-def reduce_to(g, shape):
-    """A gradient Variable ``g`` summed down to ``shape``, or ``g`` itself when it has that
-    shape already (``backward_graph`` of broadcasting Functions: no node for nothing)."""
-    return g if g.shape == tuple(shape) else SumTo(shape)(g)
+    """Sum ``x`` down to ``shape`` (the adjoint of broadcast_to); ``x`` itself (as a
+    Variable) when it has that shape already, so that no node is recorded for nothing."""
+    fn = SumTo(shape)
+    if getattr(x, 'shape', None) == fn.shape:
+        return as_variable(x)
+    return fn(x)
 
 
 def sum(x, axis=None, keepdims=False):

@@ -2,6 +2,7 @@
 from keisan.cuda import get_array_module
 from keisan.core.variable import Variable, as_array
 from keisan.functions.loss import check_labels
+from keisan.kernels.finite import non_finite
 
 
 def accuracy(y, t):
@@ -29,11 +30,10 @@ def accuracy(y, t):
         check_labels('accuracy', y, t, x_name='y')
     xp = get_array_module(y)
     if y.dtype.kind == 'f':
-        finite = xp.isfinite(y).all(axis=1)
-        bad = len(y) - int(xp.count_nonzero(finite))
+        _, bad, first = non_finite(y)
         if bad:
             raise ValueError('accuracy: %d row%s of y hold%s NaN or inf (the first is row %d)'
-                             % (bad, 's' * (bad > 1), 's' * (bad == 1), int(xp.argmin(finite))))
+                             % (bad, 's' * (bad > 1), 's' * (bad == 1), first))
     # .mean() returns a NumPy scalar, which Variable does not accept: make it a 0-d array.
     acc = xp.asarray((y.argmax(axis=1) == t).mean(),
                      dtype=y.dtype if y.dtype.kind == 'f' else 'float64')

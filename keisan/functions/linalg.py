@@ -2,7 +2,8 @@
 import math
 
 from keisan.core.function import Function
-from keisan.functions.array import reduce_to, reshape, transpose
+from keisan.functions import array as A
+from keisan.functions.array import reshape, transpose
 from keisan.kernels import sum_to
 
 
@@ -50,10 +51,10 @@ class MatMul(Function):
         gy2 = gy if s == gy.shape else reshape(gy, s)
         gx = gw = None
         if need[0]:
-            gx = reduce_to(gy2 @ _swap(w2), x2.shape)
+            gx = A.sum_to(gy2 @ _swap(w2), x2.shape)
             gx = reshape(gx, x.shape) if x.ndim == 1 else gx
         if need[1]:
-            gw = reduce_to(_swap(x2) @ gy2, w2.shape)
+            gw = A.sum_to(_swap(x2) @ gy2, w2.shape)
             gw = reshape(gw, w.shape) if w.ndim == 1 else gw
         return gx, gw
 

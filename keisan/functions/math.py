@@ -10,7 +10,7 @@ import numpy as np
 from keisan.cuda import get_array_module, is_array
 from keisan.core.function import Function
 from keisan.core.variable import Variable, as_array
-from keisan.functions.array import reduce_to
+from keisan.functions import array as A
 from keisan.kernels import sum_to
 
 
@@ -51,7 +51,7 @@ class _Broadcasting(Function):
 
     def _reduce_graph(self, g0, g1):
         """``_reduce`` for backward_graph: Variables, None where no gradient is needed."""
-        return tuple(reduce_to(g, shape) if g is not None and need else None
+        return tuple(A.sum_to(g, shape) if g is not None and need else None
                      for g, need, shape in zip((g0, g1), self.needs_input_grad, self.shapes))
 
 

@@ -38,12 +38,12 @@ class Dropout(Function):
         self.ratio, self.rng, self.inverted, self.train = ratio, rng, inverted, train
 
     def forward(self, x):
-        scale = x.dtype.type(1.0 / (1.0 - self.ratio) if self.inverted else 1.0 - self.ratio)
+        keep = 1.0 - self.ratio
         if not self.train:
-            self.mask, self.weights = None, scale
+            self.mask, self.weights = None, x.dtype.type(1.0 if self.inverted else keep)
         else:
             self.mask = dropout_mask(x, self.ratio, self.rng)
-            self.weights = self.mask * scale if self.inverted else self.mask
+            self.weights = self.mask * x.dtype.type(1.0 / keep) if self.inverted else self.mask
         return x * self.weights
 
     def backward(self, gy):

@@ -13,6 +13,7 @@ import numpy as np
 from keisan import cuda
 from keisan.config import config, using_config
 from keisan.core.variable import Parameter
+from keisan.kernels.finite import non_finite
 
 
 class Link:
@@ -252,8 +253,7 @@ def convert_loaded(name, value, target):
 
 
 def _non_finite(name, array, where):
-    xp = cuda.get_array_module(array)
-    bad = int(array.size - xp.count_nonzero(xp.isfinite(array)))
+    bad = non_finite(array)[0]
     if bad:
         return '%s holds %d NaN or infinite value%s %s' % (name, bad, 's' * (bad > 1), where)
     return None

@@ -69,6 +69,7 @@ class BookNetwork(Link):
         self._views = []                    # (link, its book layer)
         self._keys = OrderedDict()          # book key -> Parameter
         self._persistent_keys = []          # (book key, link, attribute)
+        self._grad_slots = []               # (book key, book layer, parameter attribute)
         counts = Counter()
         layers = OrderedDict()
         for name, block in blocks:
@@ -79,6 +80,7 @@ class BookNetwork(Link):
                 for attr in block._param_names:
                     counts[attr] += 1
                     self._keys['%s%d' % (attr, counts[attr])] = getattr(block, attr)
+                    self._grad_slots.append(('%s%d' % (attr, counts[attr]), layer, attr))
                 for attr in block._persistent_names:
                     counts[attr] += 1
                     self._persistent_keys.append(('%s%d' % (attr, counts[attr]), block, attr))
@@ -163,13 +165,12 @@ class BookNetwork(Link):
         dout = self.last_layer.backward(1)
         for layer in reversed(self.layer_list()):
             dout = layer.backward(dout)
-        grads = {}
-        for link, layer in self._views:
-            for attr in link._param_names:
-                grads[id(getattr(link, attr))] = getattr(layer, 'd' + attr)
         lam = self.weight_decay_lambda
-        return {key: grads[id(p)] + lam * p.data if lam and key.startswith('W')
-                else grads[id(p)] for key, p in self._keys.items()}
+        grads = {}
+        for key, layer, attr in self._grad_slots:
+            grad = getattr(layer, 'd' + attr)       # the book's name: dW for W
+            grads[key] = grad + lam * self.params[key] if lam and key.startswith('W') else grad
+        return grads
 
     def numerical_gradient(self, x, t, h=1e-4):
         """Central-difference gradients of ``loss`` for every key of ``params`` (slow).
@@ -263,10 +264,7 @@ class BookNetwork(Link):
         for key, value in arrays.items():
             if not isinstance(value, np.ndarray):
                 raise ValueError('%r is a %s, not an array' % (key, type(value).__name__))
-            target = self._keys[key].data if key in self._keys else None
-            if target is not None and value.dtype.kind == 'f':
-                value = value.astype(target.dtype, copy=False)
-            state[key] = value
+            state[key] = value          # load_state_dict rounds floats to the network's dtype
         for key, value in self.namedpersistents():
             if key not in state and value is not None:
                 state[key] = value              # keeps its values: the book saves none

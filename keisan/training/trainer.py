@@ -538,7 +538,7 @@ class Trainer:
         if getattr(self.network, 'weight_decay_lambda', None) is not None:
             arrays['trainer/weight_decay'] = np.array(float(self.network.weight_decay_lambda))
         for prefix, (state, _) in self._components().items():
-            arrays.update({prefix + '/' + key: cuda.as_numpy(value) if cuda.is_array(value)
+            arrays.update({prefix + '/' + key: cuda.to_cpu(value) if cuda.is_array(value)
                            else np.asarray(value) for key, value in state().items()})
         arrays['random/state'] = encode_state(np.random.get_state(legacy=False))
         arrays.update({'history/' + key: np.array([h[key] for h in self.history],

@@ -226,9 +226,9 @@ def _value_lines(v, verbose):
     ``verbose`` its elements (at most 4) or min/mean/max, and whether it has a grad."""
     if not verbose:
         if not v.requires_grad and v.data.size == 1:          # a constant like 0.5
-            return ['= %.4g' % cuda.as_numpy(v.data).item()]
+            return ['= %.4g' % cuda.to_cpu(v.data).item()]
         return []
-    data = cuda.as_numpy(v.data)
+    data = cuda.to_cpu(v.data)
     if data.size <= 4:
         lines = [' '.join('%.4g' % value for value in data.ravel())]
     elif data.dtype.kind in 'fiub':
