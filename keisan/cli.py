@@ -135,16 +135,15 @@ def _check_run_directory(run, args):
         raise CLIError('--out %s' % e) from None
 
 
-def _refuse_changed_settings(run, config):
-    """--resume keeps every setting that gives the run's history its meaning."""
-    try:
-        changed = run.changed_settings(config)
-    except (FileNotFoundError, ValueError) as e:
-        raise CLIError('--resume: %s' % e) from None
+def _refuse_changed_settings(run, recorded, config, lr_given):
+    """--resume keeps every setting that gives the run's history its meaning: CLIError
+    naming each one that ``config`` changes from the run's ``recorded`` config.json."""
+    changed = run.changed_settings(recorded, config)
     keys = {key for key, _, _ in changed}
     described = []
     for key, old, new in changed:
-        if key == 'model_args' and keys & {'model', 'weight_decay'}:
+        if key == 'model_args' and keys & {'model', 'weight_decay'} or \
+                key == 'optimizer_params' and 'optimizer' in keys and not lr_given:
             continue                        # follows from those
         if key == 'optimizer_params':
             key, old, new = 'lr', old.get('lr'), new.get('lr')
@@ -169,7 +168,8 @@ TRAIN_DEFAULTS = {'model': 'simple_conv', 'dataset': 'fashion-mnist', 'optimizer
 
 def _fill_settings(args, run):
     """Give every setting the command line left out its value: the run's own with --resume
-    (so that ``--resume`` alone continues a run as it was), else the default."""
+    (so that ``--resume`` alone continues a run as it was), else the default. Returns the
+    run's config.json ({} for a new run)."""
     recorded = {}
     if args.resume and os.path.isfile(run.file(run.CONFIG)):
         try:
@@ -183,6 +183,7 @@ def _fill_settings(args, run):
         same = recorded.get('optimizer') == args.optimizer
         args.lr = recorded.get('optimizer_params', {}).get('lr') if same else None
         args.lr = default_lr(args.optimizer) if args.lr is None else args.lr
+    return recorded
 
 
 def cmd_train(args):
@@ -200,7 +201,8 @@ def cmd_train(args):
     run = RunDirectory(args.out or os.path.join('runs', '%s-%s' % (
         args.model or TRAIN_DEFAULTS['model'], args.dataset or TRAIN_DEFAULTS['dataset'])))
     _check_run_directory(run, args)
-    _fill_settings(args, run)
+    lr_given = args.lr is not None
+    recorded = _fill_settings(args, run)
     if args.device == 'gpu':
         _require_gpu()
     lr = args.lr
@@ -211,10 +213,10 @@ def cmd_train(args):
         'lr_schedule': args.lr_schedule, 'weight_decay': args.weight_decay,
         'batch_size': args.batch_size, 'epochs': args.epochs, 'seed': args.seed,
         'dtype': str(keisan.config.dtype)}
-    if args.resume:                 # the sizes asked for, before loading any data
-        _refuse_changed_settings(run, dict(settings, **{
+    if recorded:                    # --resume: before loading any data
+        _refuse_changed_settings(run, recorded, dict(settings, **{
             key: getattr(args, key) for key in ('train_size', 'test_size')
-            if getattr(args, key) is not None}))
+            if getattr(args, key) is not None}), lr_given)
 
     (x_train, t_train), (x_test, t_test) = _load_data(
         args.dataset, args.model, args.data_dir, not args.no_download, args.train_size,
@@ -235,8 +237,6 @@ def cmd_train(args):
                       mode=args.mode, device=args.device, dtype=str(network.dtype),
                       classes=list(CLASS_NAMES[args.dataset]),
                       keisan_version=keisan.__version__)
-    if args.resume:                 # the sizes loaded
-        _refuse_changed_settings(run, run.config)
     try:
         if comm is None or comm.is_root:       # only rank 0 writes
             run.create()
@@ -279,9 +279,7 @@ def cmd_train(args):
 # ----- evaluate -----------------------------------------------------------------------------
 def cmd_evaluate(args):
     network, config = _load_network(args)
-    dataset = config.get('dataset', 'fashion-mnist')
-    if dataset not in CLASS_NAMES:
-        raise CLIError('%s: unknown dataset %r in %s' % (args.dir, dataset, RunDirectory.CONFIG))
+    dataset = config.get('dataset', 'fashion-mnist')        # checked by load_config
     _, (x_test, t_test) = _load_data(dataset, config['model'], args.data_dir,
                                      not args.no_download, test_size=args.test_size)
     try:
@@ -404,16 +402,10 @@ def cmd_predict(args):
 
 
 # ----- gradcheck ----------------------------------------------------------------------------
-def _gradcheck_network(model, dtype):
-    """(network, input shape, classes): the tiny network ``model`` of the gradient check,
-    in ``dtype`` (its weights drawn in float64, then converted)."""
-    network, shape, classes = gradcheck_model(model)
-    return network.astype(dtype), shape, classes
-
-
 def cmd_gradcheck(args):
     np.random.seed(args.seed)
-    network, shape, classes = _gradcheck_network(args.model, args.dtype)
+    network, shape, classes = gradcheck_model(args.model)       # drawn in float64
+    network = network.astype(args.dtype)
     x = np.random.rand(3, *shape).astype(network.dtype)
     t = np.random.randint(0, classes, size=3)
     print('gradcheck %s: %s in %s with input %s, batch of 3, h=%g; numerical gradients of '
@@ -580,7 +572,7 @@ def build_parser():
     p.add_argument('--seed', type=RANGES['seed'].parse, default=0)
     p.add_argument('--h', type=RANGES['h'].parse, default=1e-6,
                    help='central-difference step (default 1e-6; the book uses 1e-4)')
-    p.add_argument('--dtype', choices=('float32', 'float64'), default='float32',
+    p.add_argument('--dtype', choices=CHOICES['dtype'], default='float32',
                    help='dtype of the network and its backprop (default float32, as keisan '
                    'trains); the numerical gradients are taken in float64 either way')
     p.set_defaults(func=cmd_gradcheck)

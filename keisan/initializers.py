@@ -105,6 +105,11 @@ def One():
     return Constant(1.0)
 
 
+#: The book's names of ``weight_init_std`` and the initializer each stands for.
+BOOK_NAMES = {'relu': 'HeNormal', 'he': 'HeNormal', 'sigmoid': 'LeCunNormal',
+              'xavier': 'LeCunNormal'}
+
+
 def from_weight_init_std(value):
     """Map the book's ``weight_init_std`` onto an initializer.
 
@@ -113,12 +118,10 @@ def from_weight_init_std(value):
     """
     if isinstance(value, str):
         key = value.lower()
-        if key in ('relu', 'he'):
-            return HeNormal()
-        if key in ('sigmoid', 'xavier'):
-            return LeCunNormal()
-        raise ValueError("weight_init_std: expected 'relu', 'he', 'sigmoid', 'xavier' or a "
-                         'number, got %r' % (value,))
+        if key in BOOK_NAMES:
+            return globals()[BOOK_NAMES[key]]()
+        raise ValueError('weight_init_std: expected %s or a number, got %r'
+                         % (', '.join(map(repr, BOOK_NAMES)), value))
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
         return Normal(float(value))
     raise TypeError('weight_init_std: expected a string or a number, got %s'

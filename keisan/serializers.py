@@ -71,10 +71,7 @@ def read_npz(path, where='load_npz'):
     except MemoryError:
         raise ValueError('%s: %s holds arrays too large for this machine\'s memory'
                          % (where, path)) from None
-    except ValueError as e:
-        if 'pickle' in str(e):      # object arrays need pickle: refuse them
-            raise ValueError('%s: %s holds object arrays, which cannot be read without '
-                             'pickle (%s)' % (where, path, e)) from None
+    except ValueError as e:     # object arrays were refused from their headers above
         raise ValueError('%s: %s is not a valid .npz file (%s)' % (where, path, e)) from None
     except (OSError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as e:
         raise ValueError('%s: %s is not a valid .npz file (truncated or corrupted: %s)'

@@ -163,6 +163,11 @@ def test_resume_alone_continues_a_run_with_all_its_settings(tmp_path, capsys):
                 'train_size', 'test_size'):
         assert after[key] == before[key], key
     assert after['epochs'] == 2
+    capsys.readouterr()
+    assert cli.main(['train', '--out', str(out), '--resume', '--optimizer', 'adam',
+                     '--no-progress']) == 2
+    err = capsys.readouterr().err
+    assert '--optimizer adam (the run has sgd)' in err and '--lr' not in err   # not given
 
 
 @needs_fashion

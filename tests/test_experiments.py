@@ -290,3 +290,10 @@ def test_progress_bar_on_a_terminal(tmp_path, monkeypatch):
                                                               progress=False))
     quiet.progress(4, 'training').update(4)
     assert len(terminal.text) == drawn              # --no-progress: nothing drawn
+
+
+@needs_fashion
+def test_hyperparams_takes_the_largest_seed(tmp_path, capsys):
+    # each trial seeds np.random with its own seed, which must stay below 2**32
+    assert run_quick('hyperparams', tmp_path, '--seed', str(2 ** 32 - 1)) == 0
+    assert 'seed 4294967295' in summary(capsys)

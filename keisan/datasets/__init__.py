@@ -5,7 +5,8 @@
 >>> for x, t in DataLoader((x_train, t_train), 100, shuffle=True, seed=0):  # doctest: +SKIP
 ...     pass
 """
-from keisan.datasets.dataset import DataLoader, Dataset, TupleDataset, check_finite_data
+from keisan.datasets.dataset import (MAX_SEED, DataLoader, Dataset, TupleDataset,
+                                     check_finite_data)
 from keisan.datasets.download import fetch
 from keisan.datasets.errors import DatasetError
 from keisan.datasets.idx import read_idx, write_idx
@@ -14,7 +15,7 @@ from keisan.datasets.mnist import (FASHION_MNIST_CLASSES, MNIST_CLASSES, load_fa
 
 __all__ = ['load_mnist', 'load_fashion_mnist', 'read_idx', 'write_idx', 'fetch',
            'DatasetError', 'Dataset', 'TupleDataset', 'DataLoader', 'MNIST_CLASSES',
-           'FASHION_MNIST_CLASSES', 'CLASS_NAMES', 'get_dataset', 'check_finite_data']
+           'FASHION_MNIST_CLASSES', 'CLASS_NAMES', 'MAX_SEED', 'get_dataset', 'check_finite_data']
 
 #: The datasets by their command-line names, with the names of their ten classes.
 CLASS_NAMES = {'mnist': MNIST_CLASSES, 'fashion-mnist': FASHION_MNIST_CLASSES}

@@ -132,9 +132,13 @@ def _seconds(value, env):
     return seconds
 
 
-def _stalled(stall):
-    return _TransferError('stalled: no data for %g s ($%s)'
-                          % (stall, STALL_ENV), retry=False)
+def _stalled(timeout, stall):
+    """The error of a socket timeout of ``timeout`` s: a stall, or the deadline when the
+    time left before it was shorter than ``stall``."""
+    if timeout < stall:
+        return _TransferError('deadline passed while waiting for data ($%s)' % DEADLINE_ENV,
+                              retry=False)
+    return _TransferError('stalled: no data for %g s ($%s)' % (stall, STALL_ENV), retry=False)
 
 
 def _download_once(url, dest_dir, filename, stall, deadline_at, progress, md5, sha256,
@@ -160,10 +164,10 @@ def _download_once(url, dest_dir, filename, stall, deadline_at, progress, md5, s
                 raise _TransferError('HTTP %d %s' % (e.code, e.reason),
                                      retry=e.code >= 500 or e.code in (408, 429)) from None
             except TimeoutError:
-                raise _stalled(timeout) from None
+                raise _stalled(timeout, stall) from None
             except urllib.error.URLError as e:
                 if isinstance(e.reason, TimeoutError):
-                    raise _stalled(timeout) from None
+                    raise _stalled(timeout, stall) from None
                 raise _TransferError('cannot connect: %s' % (e.reason,), retry=True) from None
             except (OSError, http.client.HTTPException) as e:
                 raise _TransferError('request failed: %s: %s' % (type(e).__name__, e),
@@ -199,7 +203,7 @@ def _download_once(url, dest_dir, filename, stall, deadline_at, progress, md5, s
                                          '%d of %s bytes' % (received, length), retry=True) \
                         from None
                 except TimeoutError:
-                    raise _stalled(timeout) from None
+                    raise _stalled(timeout, stall) from None
                 except (OSError, http.client.HTTPException) as e:
                     raise _TransferError('transfer failed after %d bytes: %s: %s'
                                          % (received, type(e).__name__, e), retry=True) from None

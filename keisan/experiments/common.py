@@ -12,6 +12,7 @@ import os
 
 import numpy as np
 
+from keisan.kernels.book_helpers import smooth_curve
 from keisan.datasets import CLASS_NAMES, DataLoader, get_dataset
 from keisan.fileio import atomic_path, atomic_write
 from keisan.training.rundir import notice_once
@@ -59,7 +60,7 @@ class Options:
     @property
     def dataset_name(self):
         """``dataset``, or 'fashion-mnist' when it is None."""
-        return self.dataset or DATASETS[1]
+        return self.dataset or 'fashion-mnist'
 
 
 def load_data(options, dataset=None, flatten=True):
@@ -102,14 +103,10 @@ def train_epochs(network, optimizer, x, t, epochs, batch_size, evaluate, seed, b
     return history
 
 
-def smooth(values, window=None):
-    """Moving average of a noisy loss curve (window: about 1/40 of its length, at least 1);
-    the same length as ``values``, averaging fewer points at the start."""
-    values = np.asarray(values, dtype=np.float64)
-    window = window or max(1, len(values) // 40)
-    sums = np.cumsum(np.concatenate([[0.0], values]))
-    start = np.maximum(np.arange(1, len(values) + 1) - window, 0)
-    return (sums[1:] - sums[start]) / (np.arange(1, len(values) + 1) - start)
+def smooth(values):
+    """A noisy loss curve smoothed as the book does (``smooth_curve``), over a window of
+    about 1/40 of its length (odd); the same length as ``values``."""
+    return smooth_curve(values, window=max(1, len(values) // 40) | 1)
 
 
 # ----- the report -----------------------------------------------------------------------

@@ -48,10 +48,11 @@ def run(options):
     for trial in range(1, trials + 1):
         lr = 10 ** rng.uniform(*LR_RANGE)
         weight_decay = 10 ** rng.uniform(*DECAY_RANGE)
-        np.random.seed(options.seed + trial)
+        seed = (options.seed + trial) % 2 ** 32        # each trial's own, as np.random takes
+        np.random.seed(seed)
         network = MultiLayerNet(784, [100] * 6, 10, weight_decay_lambda=weight_decay)
         history = train_epochs(network, O.SGD(lr=lr), x_train, t_train, epochs, batch_size,
-                               evaluate, options.seed + trial, bar)
+                               evaluate, seed, bar)
         results.append({'trial': trial, 'lr': lr, 'weight_decay': weight_decay,
                         'val_acc': history[-1]['val_acc'],
                         'train_acc': history[-1]['train_acc'], 'history': history})

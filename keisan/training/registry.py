@@ -10,6 +10,7 @@ import copy
 
 import numpy as np
 
+from keisan import initializers
 from keisan.models import (DeepConvNet, MultiLayerNet, MultiLayerNetExtend, SimpleConvNet,
                            TwoLayerNet)
 from keisan.training.settings import CHOICES, MAX_LAYERS, RANGES, Range
@@ -59,7 +60,6 @@ def default_model_args(name, weight_decay=0.0):
 
 #: the arguments that fix a network's input and output: 28x28 images, 10 classes
 _SHAPE_ARGS = ('input_size', 'input_dim', 'output_size')
-_INIT_NAMES = ('relu', 'he', 'sigmoid', 'xavier')
 _INIT_STD = Range(float, 0.0, open_low=True)
 
 
@@ -106,12 +106,12 @@ def _check_model_arg(key, value, defaults, where):
     elif key == 'weight_decay_lambda':
         RANGES['weight_decay'].check(value, where)
     elif key == 'weight_init_std':
-        if value not in _INIT_NAMES:
+        if not (isinstance(value, str) and value.lower() in initializers.BOOK_NAMES):
             try:
                 _INIT_STD.check(value, where)
             except ValueError:
                 raise ValueError('%s must be %s or one of %s, got %r' % (
-                    where, _INIT_STD.expected(), ', '.join(_INIT_NAMES), value)) from None
+                    where, _INIT_STD.expected(), ', '.join(initializers.BOOK_NAMES), value)) from None
     elif not isinstance(value, bool):               # use_batchnorm
         raise ValueError('%s must be true or false, got %r' % (where, value))
 

@@ -141,13 +141,11 @@ class RunDirectory:
         check_config(config, path)
         return config
 
-    def changed_settings(self, config):
+    @staticmethod
+    def changed_settings(recorded, config):
         """``[(key, the run's value, config's value)]`` for each of :data:`HISTORY_SETTINGS`
-        in which ``config`` differs from config.json ([] if there is none yet; keys
-        missing from either, like those an older config.json lacks, are not compared)."""
-        if not os.path.isfile(self.file(self.CONFIG)):
-            return []
-        recorded = self.load_config()
+        in which ``config`` differs from the run's ``recorded`` config.json (keys missing
+        from either, like those an older config.json lacks, are not compared)."""
         return [(key, recorded[key], config[key]) for key in HISTORY_SETTINGS
                 if key in recorded and key in config and recorded[key] != config[key]]
 

@@ -67,7 +67,7 @@ MAX_WIDTH, MAX_LAYERS = 4096, 32
 
 #: setting -> accepted values; the flag of a setting is ``--`` and its name with '-' for '_'
 RANGES = {
-    'seed': Range(int, 0, 2 ** 32 - 1),         # what np.random.seed takes
+    'seed': Range(int, 0, datasets.MAX_SEED),   # what np.random.seed takes
     'epochs': Range(int, 1),
     'batch_size': Range(int, 1),
     'train_size': Range(int, 1),

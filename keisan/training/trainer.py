@@ -46,7 +46,7 @@ from keisan.optimizers import schedules as _schedules
 from keisan.optimizers.optimizer import check_count
 from keisan.random_state import decode_state, encode_state
 from keisan.training.rundir import METRICS, RunDirectory, notice_once, read_checkpoint
-from keisan.training.settings import RANGES
+from keisan.training.settings import CHOICES, RANGES
 
 __all__ = ['NonFiniteError', 'Trainer', 'TrainerOptions', 'evaluate_network']
 
@@ -169,9 +169,9 @@ class TrainerOptions:
             RANGES['seed'].check(self.seed, 'TrainerOptions: seed')
         if self.eval_batch_size is not None:
             RANGES['batch_size'].check(self.eval_batch_size, 'TrainerOptions: eval_batch_size')
-        if self.mode not in ('book', 'autograd'):
+        if self.mode not in CHOICES['mode']:
             raise ValueError("Trainer: mode must be 'book' or 'autograd', got %r" % (self.mode,))
-        if self.device not in (None, 'cpu', 'gpu'):
+        if self.device is not None and self.device not in CHOICES['device']:
             raise ValueError("Trainer: device must be 'cpu' or 'gpu', got %r" % (self.device,))
 
 
@@ -689,10 +689,14 @@ def _scalar(value):
 
 
 def _history_from_columns(columns):
-    lengths = {len(columns[key]) for key in METRICS if key in columns}
     missing = [key for key in METRICS if key not in columns]
-    if missing or len(lengths) > 1:
+    if missing:
         raise ValueError('incomplete history (missing %s)' % ', '.join(missing))
+    if any(np.ndim(columns[key]) != 1 for key in METRICS):
+        raise ValueError('history columns must be 1-D, one value per epoch')
+    lengths = {len(columns[key]) for key in METRICS}
+    if len(lengths) > 1:
+        raise ValueError('history columns of different lengths %s' % sorted(lengths))
     history = []
     for i in range(lengths.pop() if lengths else 0):
         record = {key: float(columns[key][i]) for key in METRICS}
