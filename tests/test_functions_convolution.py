@@ -336,3 +336,24 @@ def test_workspace_ignores_a_second_give_and_foreign_arrays():
     b = pool.take(np, (MIN_BYTES // 4,), np.float32)
     c = pool.take(np, (MIN_BYTES // 4,), np.float32)
     assert not np.shares_memory(b, c)                    # two users never share a block
+
+
+@pytest.mark.parametrize('layout', ['nchw', 'cnhw', 'strided'])
+@pytest.mark.parametrize('pad, value', [((1, 1), 0), ((2, 0), -np.inf), ((0, 3), 7)])
+def test_pad_images_matches_np_pad_and_keeps_the_layout(layout, pad, value):
+    from keisan.kernels.windows import pad_images
+    from keisan.kernels.workspace import workspace
+    x = rng(3).standard_normal((3, 2, 4, 5)).astype(np.float32)
+    if layout == 'cnhw':            # a convolution's output: an NCHW view of CNHW memory
+        x = np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+    elif layout == 'strided':
+        x = np.repeat(x, 2, axis=3)[..., ::2]
+    expected = np.pad(x, ((0, 0), (0, 0), (pad[0],) * 2, (pad[1],) * 2), constant_values=value)
+    for pooled in (False, True):
+        got = pad_images(x, pad, value, pooled=pooled)
+        np.testing.assert_array_equal(got, expected)
+        assert got.dtype == x.dtype
+        # CNHW stays CNHW, so that windows read along contiguous memory
+        assert got.transpose(1, 0, 2, 3).flags.c_contiguous == (layout == 'cnhw')
+        if pooled:
+            workspace.give(got)
