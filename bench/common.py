@@ -140,6 +140,41 @@ def make_net(name, seed=0, dropout_off=False, dtype=np.float32):
     raise ValueError('unknown network %r (known: %s)' % (name, ', '.join(INPUT_SHAPES)))
 
 
+def training_flops(net, input_shape, batch):
+    """Multiply-adds x 2 of one training step of the book network ``net`` at ``batch``:
+    each Convolution and Affine does its GEMM three times (forward, weight gradient, input
+    gradient), the first one twice (the data needs no gradient). Counted from the
+    layers' own shapes on one example."""
+    x = np.zeros((1,) + tuple(input_shape), np.float32)
+    per_pass = []
+    for layer in net.layer_list():
+        y = layer.forward(x, False)
+        w = getattr(layer, 'W', None)
+        if w is not None and np.ndim(w) == 4:       # out pixels x (C * kh * kw) each
+            per_pass.append(2 * y.size * int(np.prod(np.shape(w)[1:])))
+        elif w is not None:
+            per_pass.append(2 * np.size(w))
+        x = y
+    return batch * (2 * per_pass[0] + 3 * sum(per_pass[1:]))
+
+
+def gemm_rate(size=1024, repeat=5):
+    """This process's float32 GEMM rate with NumPy (FLOP/s, the best of ``repeat``
+    products of two size x size matrices), at the BLAS thread count it runs with."""
+    import time
+    a = np.random.default_rng(0).random((size, size), dtype=np.float32)
+    b = a.T.copy()
+    a @ b
+    best = min(_elapsed(time.perf_counter, lambda: a @ b) for _ in range(repeat))
+    return 2 * size ** 3 / best
+
+
+def _elapsed(clock, fn):
+    start = clock()
+    fn()
+    return clock() - start
+
+
 def make_batch(name, batch, seed=0, dtype=np.float32):
     """Random inputs in [0, 1) of the network's input shape and int64 labels."""
     rng = np.random.default_rng(seed)
