@@ -10,6 +10,16 @@ from keisan.kernels import col2im, conv_output_size, im2col
 from reference import conv_ref, deconv_ref, im2col_ref, rng
 
 
+@pytest.fixture(params=['channels_last', 'channel_major'])
+def window_layout(request, monkeypatch):
+    """Run the test with each of the convolution's two window layouts (chosen by the
+    length of a window row, kw*C)."""
+    import keisan.functions.convolution as convolution
+    monkeypatch.setattr(convolution, 'CHANNELS_LAST_MIN_RUN',
+                        1 if request.param == 'channels_last' else 10 ** 9)
+    return request.param
+
+
 CONV_CASES = [
     # x shape, W shape, stride, pad, bias
     ((2, 3, 5, 5), (4, 3, 3, 3), 1, 0, True),
@@ -24,7 +34,7 @@ CONV_CASES = [
 
 
 @pytest.mark.parametrize('x_shape, w_shape, stride, pad, bias', CONV_CASES)
-def test_convolution_2d(x_shape, w_shape, stride, pad, bias):
+def test_convolution_2d(x_shape, w_shape, stride, pad, bias, window_layout):
     r = rng(21)
     x = r.standard_normal(x_shape)
     W = r.standard_normal(w_shape)
@@ -42,7 +52,7 @@ def test_convolution_2d(x_shape, w_shape, stride, pad, bias):
 
 
 @pytest.mark.parametrize('stride, pad', [((1, 2), (0, 1)), ((2, 1), 1), (2, (2, 0))])
-def test_convolution_2d_stride_and_pad_pairs(stride, pad):
+def test_convolution_2d_stride_and_pad_pairs(stride, pad, window_layout):
     r = rng(30)
     x, W, b = r.standard_normal((2, 2, 6, 5)), r.standard_normal((3, 2, 3, 2)), \
         r.standard_normal(3)
@@ -62,7 +72,7 @@ def test_convolution_2d_matches_book_im2col_formula():
     assert np.allclose(F.convolution_2d(x, W, b, stride=2, pad=1).data, ref)
 
 
-def test_convolution_2d_non_contiguous_input():
+def test_convolution_2d_non_contiguous_input(window_layout):
     r = rng(23)
     x = r.standard_normal((2, 5, 5, 3)).transpose(0, 3, 1, 2)     # (2, 3, 5, 5) view
     W = r.standard_normal((2, 3, 3, 3))
@@ -105,7 +115,7 @@ DECONV_CASES = [
 
 
 @pytest.mark.parametrize('x_shape, w_shape, stride, pad, outsize, bias', DECONV_CASES)
-def test_deconvolution_2d(x_shape, w_shape, stride, pad, outsize, bias):
+def test_deconvolution_2d(x_shape, w_shape, stride, pad, outsize, bias, window_layout):
     r = rng(40)
     x, W = r.standard_normal(x_shape), r.standard_normal(w_shape)
     b = r.standard_normal(w_shape[1]) if bias else None
@@ -134,7 +144,7 @@ def test_deconvolution_2d_is_the_input_gradient_of_convolution_2d(x_shape, w_sha
     np.testing.assert_allclose(gx.data, x.grad, rtol=1e-12, atol=1e-12)
 
 
-def test_convolution_weight_gradient_function():
+def test_convolution_weight_gradient_function(window_layout):
     r = rng(42)
     x, W = ks.Variable(r.standard_normal((2, 3, 6, 5))), ks.Variable(
         r.standard_normal((4, 3, 3, 2)))
@@ -168,7 +178,8 @@ def test_deconvolution_2d_errors_name_it(x_shape, w_shape, kw, fragment):
     assert str(e.value).startswith('deconvolution_2d: ') and fragment in str(e.value)
 
 
-def test_deconvolution_2d_in_several_column_blocks_is_gradient_checked(monkeypatch):
+def test_deconvolution_2d_in_several_column_blocks_is_gradient_checked(monkeypatch,
+                                                                     window_layout):
     """Deconvolution's and the weight gradient's GEMMs over blocked columns."""
     import sys
     from keisan.kernels import threads
@@ -294,7 +305,8 @@ def test_convolution_returns_its_column_buffers_to_the_pool(monkeypatch):
 
 
 @pytest.mark.parametrize('stride, pad', [(1, 1), (1, 0), (2, 1), ((1, 2), (0, 1))])
-def test_convolution_in_several_column_blocks_is_gradient_checked(monkeypatch, stride, pad):
+def test_convolution_in_several_column_blocks_is_gradient_checked(monkeypatch, stride, pad,
+                                                                 window_layout):
     """The blocked im2col path (single-threaded BLAS, large batches) forced onto a small
     float64 input: same values as one whole block, and a passing gradient check."""
     import sys
@@ -357,3 +369,48 @@ def test_pad_images_matches_np_pad_and_keeps_the_layout(layout, pad, value):
         assert got.transpose(1, 0, 2, 3).flags.c_contiguous == (layout == 'cnhw')
         if pooled:
             workspace.give(got)
+
+
+@pytest.mark.parametrize('stride, pad', [(1, 1), (2, 0), ((1, 2), (2, 1))])
+def test_row_blocks_hold_the_windows_of_column_blocks_channels_last(monkeypatch, stride, pad):
+    import sys
+    from keisan.kernels import threads
+    from keisan.kernels.windows import column_blocks, row_blocks
+    windows_module = sys.modules['keisan.kernels.windows']
+    x = rng(5).standard_normal((4, 3, 6, 7)).astype(np.float32)
+    (col_block,) = [col.copy() for _, _, col in column_blocks(x, 3, 2, stride, pad)]
+    (n0, n1, rows), = [(n0, n1, rows.copy()) for n0, n1, rows in
+                       row_blocks(x, 3, 2, stride, pad)]
+    assert (n0, n1) == (0, 4)
+    oh, ow = conv_output_size(6, 3, *pair_of(stride, pad, 0)), \
+        conv_output_size(7, 2, *pair_of(stride, pad, 1))
+    # columns (C, kh, kw, N, OH, OW) and rows (N, OH, OW, kh, kw, C) hold the same windows
+    np.testing.assert_array_equal(
+        rows.reshape(4, oh, ow, 3, 2, 3).transpose(5, 3, 4, 0, 1, 2),
+        col_block.reshape(3, 3, 2, 4, oh, ow))
+    monkeypatch.setattr(threads, 'blas_threads', lambda: 1)
+    monkeypatch.setattr(windows_module, 'WHOLE_COLUMNS_MAX_BYTES', 0)
+    monkeypatch.setattr(windows_module, 'COLUMN_BLOCK_BYTES', 1)      # one image per block
+    blocks = [(n0, n1, r.copy()) for n0, n1, r in row_blocks(x, 3, 2, stride, pad)]
+    assert [(n0, n1) for n0, n1, _ in blocks] == [(i, i + 1) for i in range(4)]
+    np.testing.assert_array_equal(np.concatenate([r for _, _, r in blocks]), rows)
+
+
+def pair_of(stride, pad, axis):
+    pair = lambda v: v if isinstance(v, tuple) else (v, v)      # noqa: E731
+    return pair(stride)[axis], pair(pad)[axis]
+
+
+@pytest.mark.parametrize('channels, layout', [(1, 'NHWC'), (8, 'NHWC')])
+def test_convolution_output_and_input_gradient_are_channels_last(channels, layout):
+    """On NumPy both window layouts write NHWC memory, which the elementwise layers keep
+    and the next convolution reads without a transposing copy."""
+    from keisan.kernels.windows import memory_layout
+    r = rng(6)
+    x = ks.Variable(r.standard_normal((2, channels, 6, 6)).astype(np.float32))
+    W = r.standard_normal((4, channels, 3, 3)).astype(np.float32)
+    y = F.convolution_2d(x, W, np.zeros(4, np.float32), pad=1)
+    assert memory_layout(y.data) == layout
+    F.sum(y * y).backward()
+    np.testing.assert_allclose(y.data, conv_ref(x.data, W, None, 1, 1), rtol=1e-5, atol=1e-5)
+    assert memory_layout(x.grad) == ('NHWC' if channels > 1 else 'NCHW')

@@ -57,22 +57,36 @@ def windows(x, kh, kw, stride=1, pad=0, pad_value=0):
         x, (n, c, kh, kw, oh, ow), (sn, sc, sh, sw, sh * s_y, sw * s_x))
 
 
-def pad_images(x, pad, value=0, pooled=False):
-    """``x`` (N, C, H, W) with ``pad`` (p_y, p_x) rows and columns of ``value`` on each
-    side -> (N, C, H + 2*p_y, W + 2*p_x), in x's memory order: CNHW when x is a CNHW
-    view (a convolution's output), else NCHW. ``pooled``: the buffer comes from
-    ``workspace`` and the caller gives it back.
+#: Memory orders of (N, C, H, W) arrays: the axes of the C-contiguous buffer in order.
+LAYOUTS = {'NCHW': (0, 1, 2, 3), 'CNHW': (1, 0, 2, 3), 'NHWC': (0, 2, 3, 1)}
 
-    Unlike ``np.pad`` it writes only the border and the interior, once each, and keeps
-    the layout, so that windows read from it run along contiguous memory (the column
-    fill from a CNHW source was measured 1.1-1.6x faster than from np.pad's NCHW copy).
+
+def memory_layout(x):
+    """'CNHW' (a channel-major convolution's output), 'NHWC' (a channels-last one's) or
+    'NCHW' (anything else) for an (N, C, H, W) array, by its strides."""
+    if not x.flags.c_contiguous:
+        for name in ('CNHW', 'NHWC'):
+            if x.transpose(LAYOUTS[name]).flags.c_contiguous:
+                return name
+    return 'NCHW'
+
+
+def pad_images(x, pad, value=0, pooled=False, layout=None):
+    """``x`` (N, C, H, W) with ``pad`` (p_y, p_x) rows and columns of ``value`` on each
+    side -> (N, C, H + 2*p_y, W + 2*p_x), a view of a buffer in ``layout`` (one of
+    :data:`LAYOUTS`; by default x's own, :func:`memory_layout`). ``pooled``: the buffer
+    comes from ``workspace`` and the caller gives it back.
+
+    Unlike ``np.pad`` it writes only the border and the interior, once each, in the
+    memory order the windows are read in (a column fill from a CNHW source runs 1.1-1.6x
+    faster than from np.pad's NCHW copy). ``pad`` (0, 0) gives a copy.
     """
     xp = get_array_module(x)
     (p_y, p_x), (n, c, h, w) = pad, x.shape
-    cnhw = not x.flags.c_contiguous and x.transpose(1, 0, 2, 3).flags.c_contiguous
-    shape = (c, n, h + 2 * p_y, w + 2 * p_x) if cnhw else (n, c, h + 2 * p_y, w + 2 * p_x)
+    order = LAYOUTS[layout or memory_layout(x)]
+    shape = tuple((n, c, h + 2 * p_y, w + 2 * p_x)[axis] for axis in order)
     buffer = workspace.take(xp, shape, x.dtype) if pooled else xp.empty(shape, x.dtype)
-    out = buffer.transpose(1, 0, 2, 3) if cnhw else buffer
+    out = buffer.transpose(np.argsort(order))
     out[:, :, :p_y] = value
     out[:, :, h + p_y:] = value
     out[:, :, p_y:h + p_y, :p_x] = value
@@ -139,6 +153,48 @@ def column_blocks(x, kh, kw, stride=1, pad=0, keep_whole=False):
         if not handed_over:
             workspace.give(buffer)
         if source is not x:
+            workspace.give(source)
+
+
+def row_blocks(x, kh, kw, stride=1, pad=0, keep_whole=False):
+    """Channels-last im2col of ``x`` (the book's row layout, with the channel innermost),
+    one cache-sized block of images at a time.
+
+    The windows are read from an NHWC copy of x (padded), so each window row is one run
+    of kw*C contiguous values instead of the OW values of :func:`column_blocks`; for
+    3x3 filters over 16-64 channels that, and the GEMM shape (rows @ W), made forward
+    convolutions 1.3-1.7x faster (docs/BENCHMARKS.md).
+
+    Args and blocks: as for :func:`column_blocks`.
+    Yields:
+        ``(n0, n1, rows)``: ``rows`` of shape ((n1-n0)*OH*OW, kh*kw*C) holds the windows
+        of images ``n0:n1``, one row per output pixel (image, OH, OW), columns ordered
+        (kh, kw, C). Valid until the next block is requested.
+    """
+    xp = get_array_module(x)
+    n, c = x.shape[:2]
+    source = x.transpose(0, 2, 3, 1)
+    copied = pair(pad) != (0, 0) or not source.flags.c_contiguous
+    if copied:
+        source = pad_images(x, pair(pad), pooled=True, layout='NHWC').transpose(0, 2, 3, 1)
+    (s_y, s_x), (sn, sh, sw, sc) = pair(stride), source.strides
+    oh = conv_output_size(source.shape[1], kh, s_y, 0)
+    ow = conv_output_size(source.shape[2], kw, s_x, 0)
+    view = xp.lib.stride_tricks.as_strided(                             # (N,OH,OW,kh,kw,C)
+        source, (n, oh, ow, kh, kw, c), (sn, sh * s_y, sw * s_x, sh, sw, sc))
+    per_image, width = oh * ow, kh * kw * c
+    blocks = image_blocks(xp, n, width * per_image * x.dtype.itemsize)
+    buffer = workspace.take(xp, (width * per_image * blocks[0][1],), x.dtype)
+    handed_over = keep_whole and len(blocks) == 1
+    try:
+        for n0, n1 in blocks:
+            rows = buffer[:width * per_image * (n1 - n0)].reshape((n1 - n0) * per_image, width)
+            xp.copyto(rows.reshape(n1 - n0, oh, ow, kh, kw, c), view[n0:n1])
+            yield n0, n1, rows
+    finally:
+        if not handed_over:
+            workspace.give(buffer)
+        if copied:
             workspace.give(source)
 
 
