@@ -10,7 +10,7 @@ import pytest
 
 from keisan import optimizers, serializers
 from keisan.models import DeepConvNet, MultiLayerNetExtend, SimpleConvNet, TwoLayerNet
-from keisan.training import METRICS, Trainer, TrainerOptions, evaluate_network, rundir
+from keisan.training import METRICS, Trainer, TrainerOptions, evaluate_network, extras
 
 FASHION_DIR = '/usr/share/datasets/fashion-mnist'
 
@@ -161,7 +161,7 @@ def test_missing_matplotlib_and_tqdm_degrade_gracefully(tmp_path, monkeypatch, c
     for name in [m for m in sys.modules if m.split('.')[0] in ('matplotlib', 'tqdm')] + \
             ['matplotlib', 'tqdm']:
         monkeypatch.setitem(sys.modules, name, None)         # importing it raises ImportError
-    monkeypatch.setattr(rundir, '_notified', set())
+    monkeypatch.setattr(extras, '_notified', set())
     trainer = Trainer(TwoLayerNet(10, 8, 2), *split(), epochs=2, verbose=True,
                       out=str(tmp_path), options=TrainerOptions(progress=True))
     trainer.train()

@@ -1,5 +1,6 @@
 """Training: the loop (:mod:`.trainer`), a run's files (:mod:`.rundir`), models by name
-(:mod:`.registry`), the accepted values of every setting (:mod:`.settings`).
+(:mod:`.registry`), the accepted values of every setting (:mod:`.settings`), progress bars
+and figures (:mod:`.extras`).
 
 >>> from keisan.training import Trainer, TrainerOptions, build_model   # doctest: +SKIP
 >>> net = build_model('two_layer')                                      # doctest: +SKIP

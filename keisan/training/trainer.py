@@ -45,7 +45,8 @@ from keisan.links.link import convert_loaded
 from keisan.optimizers import schedules as _schedules
 from keisan.optimizers.optimizer import check_count
 from keisan.random_state import decode_state, encode_state
-from keisan.training.rundir import METRICS, RunDirectory, notice_once, read_checkpoint
+from keisan.training.extras import progress_bar
+from keisan.training.rundir import METRICS, RunDirectory, read_checkpoint
 from keisan.training.settings import CHOICES, RANGES
 
 __all__ = ['NonFiniteError', 'Trainer', 'TrainerOptions', 'evaluate_network']
@@ -490,15 +491,7 @@ class Trainer:
     def _progress_bar(self, epoch):
         if not (self.options.progress and self.verbose):
             return None
-        try:
-            from tqdm import tqdm
-        except ImportError:
-            notice_once('tqdm', "keisan: tqdm is not installed; no progress bar "
-                        "(pip install 'keisan[train]')")
-            return None
-        # disable=None: tqdm turns itself off when stdout is not a terminal.
-        return tqdm(total=len(self.loader), desc='epoch %d/%d' % (epoch, self.epochs),
-                    unit='batch', leave=False, disable=None, dynamic_ncols=True)
+        return progress_bar(len(self.loader), 'epoch %d/%d' % (epoch, self.epochs), 'batch')
 
     # ----- checkpoints ----------------------------------------------------------------
     def _components(self):
