@@ -29,8 +29,8 @@ from keisan.datasets import CLASS_NAMES, MNIST_CLASSES, DatasetError, get_datase
 from keisan.kernels import softmax
 from keisan.training import (MODELS, NonFiniteError, RunDirectory, Trainer, TrainerOptions,
                              build_model, default_model_args, evaluate_network,
-                             gradcheck_model, model_input_shape, read_checkpoint,
-                             takes_images)
+                             gradcheck_model, load_network, model_input_shape,
+                             read_checkpoint, takes_images)
 from keisan.training.settings import CHOICES, RANGES
 from keisan.utils import plot_graph
 
@@ -64,40 +64,23 @@ def _load_data(dataset, model, data_dir=None, download=True, train_size=None, te
     return (x_train, t_train), (x_test, t_test)
 
 
-def _load_run(directory):
-    """(network, config) of a run directory, or CLIError naming what is missing or wrong."""
-    if not os.path.isdir(directory):
-        raise CLIError('%s: no such directory' % directory)
-    try:
-        return RunDirectory(directory).load_model()
-    except (FileNotFoundError, ValueError, TypeError) as e:
-        raise CLIError(str(e)) from None
-
-
 def _load_network(args):
-    """(network, config) of ``args.dir``: a run directory, or with ``--model`` a weights file."""
-    if args.model is None:
-        network, config = _load_run(args.dir)
-        if args.dataset is not None:
-            config = dict(config, dataset=args.dataset, classes=None)
-        return network, config
-    return _load_weights(args.model, args.dir, args.dataset or WEIGHTS_DATASET)
-
-
-def _load_weights(model, path, dataset):
-    """(network, config): the CLI's network ``model`` with the weights of the file ``path``,
-    an ``.npz`` of keisan's (``save_params``, a run's model.npz) or a pickle of the book's
-    ``params`` (ch08's deep_convnet_params.pkl), told apart by content."""
-    if not os.path.isfile(path):
-        raise CLIError('%s: no such file; with --model give a weights file (.npz, or the '
-                       "book's .pkl), without it a run directory" % path)
-    network = build_model(model)
+    """(network, config) of ``args.dir``: a run directory, or with ``--model`` a weights file
+    (:func:`keisan.training.load_network`); CLIError naming what is missing or wrong."""
     try:
-        network.load_params(path)
-    except (ValueError, TypeError) as e:
-        raise CLIError('%s (is it a %s?)' % (e, model)) from None
-    return network, {'model': model, 'model_args': default_model_args(model),
-                     'dataset': dataset}
+        network, config = load_network(args.dir, args.model)
+    except (FileNotFoundError, ValueError, TypeError) as e:
+        if args.model is None:
+            raise CLIError(str(e)) from None
+        if isinstance(e, FileNotFoundError):
+            raise CLIError("%s; with --model give a weights file (.npz, or the book's .pkl), "
+                           'without it a run directory' % e) from None
+        raise CLIError('%s (is it a %s?)' % (e, args.model)) from None
+    if args.model is not None:
+        return network, dict(config, dataset=args.dataset or WEIGHTS_DATASET)
+    if args.dataset is not None:
+        config = dict(config, dataset=args.dataset, classes=None)
+    return network, config
 
 
 def _communicator():

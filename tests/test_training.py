@@ -10,7 +10,8 @@ import pytest
 
 from keisan import optimizers, serializers
 from keisan.models import DeepConvNet, MultiLayerNetExtend, SimpleConvNet, TwoLayerNet
-from keisan.training import METRICS, Trainer, TrainerOptions, evaluate_network, extras
+from keisan.training import (METRICS, Trainer, TrainerOptions, build_model, evaluate_network,
+                             extras, load_network)
 
 FASHION_DIR = '/usr/share/datasets/fashion-mnist'
 
@@ -155,6 +156,24 @@ def test_metrics_files_and_model(tmp_path):
     assert not [p for p in os.listdir(out) if p.startswith('.tmp-')]
     pytest.importorskip('matplotlib')
     assert (out / 'curves.png').read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+
+
+def test_load_network_from_a_run_directory_or_a_weights_file(tmp_path):
+    net = build_model('two_layer')
+    (tmp_path / 'run').mkdir()
+    (tmp_path / 'run' / 'config.json').write_text(json.dumps({'model': 'two_layer'}))
+    weights = tmp_path / 'run' / 'model.npz'
+    net.save_params(str(weights))
+    for network, config in (load_network(tmp_path / 'run'), load_network(weights, 'two_layer')):
+        assert config['model'] == 'two_layer'
+        for key, value in net.params.items():
+            assert np.array_equal(network.params[key], value)
+    with pytest.raises(FileNotFoundError, match='no such directory'):
+        load_network(weights)
+    with pytest.raises(FileNotFoundError, match='no such file'):
+        load_network(tmp_path / 'run', 'two_layer')
+    with pytest.raises(ValueError, match='W2 has shape .* in the file but'):
+        load_network(weights, 'mlp')
 
 
 def test_missing_matplotlib_and_tqdm_degrade_gracefully(tmp_path, monkeypatch, capsys):

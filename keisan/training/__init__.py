@@ -10,9 +10,11 @@ and figures (:mod:`.extras`).
 """
 from keisan.training.registry import (MODELS, build_model, default_model_args,
                                       gradcheck_model, model_input_shape, takes_images)
-from keisan.training.rundir import METRICS, RunDirectory, plot_curves, read_checkpoint
+from keisan.training.rundir import (METRICS, RunDirectory, load_network, plot_curves,
+                                    read_checkpoint)
 from keisan.training.trainer import NonFiniteError, Trainer, TrainerOptions, evaluate_network
 
 __all__ = ['METRICS', 'MODELS', 'NonFiniteError', 'RunDirectory', 'Trainer', 'TrainerOptions',
            'build_model', 'default_model_args', 'evaluate_network', 'gradcheck_model',
-           'model_input_shape', 'plot_curves', 'read_checkpoint', 'takes_images']
+           'load_network', 'model_input_shape', 'plot_curves', 'read_checkpoint',
+           'takes_images']

@@ -6,7 +6,8 @@ resumed run must keep.
     checkpoint.npz    everything :meth:`Trainer.restore` needs to continue the run
     metrics.csv, metrics.json, curves.png    one row (point) per epoch
 
-:class:`RunDirectory` owns these names. Every file is written to a temporary name
+:class:`RunDirectory` owns these names; :func:`load_network` gives the network of a run
+directory, or of a weights file such as its model.npz. Every file is written to a temporary name
 in the same directory and renamed over the old one (:mod:`keisan.fileio`), so a
 run killed at any moment leaves complete files behind. Files are written only at
 the end of an epoch, config.json first: a new run that replaces an old one removes
@@ -22,8 +23,8 @@ from keisan.training.extras import agg_figure, epoch_axis, notice_once, save_png
 from keisan.training.registry import MODELS, build_model, check_model_args, default_model_args
 from keisan.training.settings import CHOICES, RANGES
 
-__all__ = ['HISTORY_SETTINGS', 'METRICS', 'RunDirectory', 'check_config', 'plot_curves',
-           'read_checkpoint']
+__all__ = ['HISTORY_SETTINGS', 'METRICS', 'RunDirectory', 'check_config', 'load_network',
+           'plot_curves', 'read_checkpoint']
 
 #: Columns of metrics.csv / keys of each history entry, in order. ``train_loss`` is
 #: the mean of the epoch's mini-batch losses; ``train_eval_loss`` the test-mode
@@ -162,6 +163,41 @@ class RunDirectory:
                               dtype=config.get('dtype'))
         serializers.load_npz(path, network)
         return network, config
+
+
+def load_network(path, model=None):
+    """A trained network: from a run directory, or with ``model`` from a weights file.
+
+    Args:
+        path: without ``model``, a run directory (``keisan train --out``), rebuilt by
+            :meth:`RunDirectory.load_model`; with it, a weights file that the network's
+            ``load_params`` reads: an ``.npz`` of keisan's (``save_params``, a run's
+            model.npz) or a pickle of the book's ``params`` (ch08's
+            deep_convnet_params.pkl), told apart by content.
+        model: None, or the name (one of :data:`~keisan.training.registry.MODELS`) of
+            the network the weights file holds.
+
+    Returns:
+        ``(network, config)``: the run's config.json, or for a weights file
+        ``{'model': model, 'model_args': default_model_args(model)}``.
+
+    Raises:
+        FileNotFoundError: ``path`` is no directory (without ``model``) or no file (with
+            it), or the run lacks config.json or model.npz.
+        ValueError, TypeError: an invalid config.json; parameters that do not fit the
+            network (the message names them); a file that is no weights file (and
+            whatever else ``load_params`` raises for it).
+    """
+    path = os.fspath(path)
+    if model is None:
+        if not os.path.isdir(path):
+            raise FileNotFoundError('%s: no such directory' % path)
+        return RunDirectory(path).load_model()
+    if not os.path.isfile(path):
+        raise FileNotFoundError('%s: no such file' % path)
+    network = build_model(model)
+    network.load_params(path)
+    return network, {'model': model, 'model_args': default_model_args(model)}
 
 
 def read_checkpoint(path):
