@@ -266,12 +266,11 @@ def cmd_evaluate(args):
     _, (x_test, t_test) = _load_data(dataset, config['model'], args.data_dir,
                                      not args.no_download, test_size=args.test_size)
     try:
-        loss, acc = evaluate_network(network, x_test, t_test, batch_size=args.batch_size)
+        loss, acc, predicted = evaluate_network(network, x_test, t_test,
+                                                batch_size=args.batch_size,
+                                                return_predicted=True)
     except NonFiniteError as e:     # finite parameters whose scores overflow
         raise CLIError('%s: %s' % (args.dir, e)) from None
-    predicted = np.concatenate([
-        network.predict(x_test[i:i + args.batch_size], train_flg=False).argmax(axis=1)
-        for i in range(0, len(x_test), args.batch_size)])
     names = CLASS_NAMES[dataset]
     print('%s (%s) on the %s test set, %d images' % (args.dir, config['model'], dataset,
                                                      len(x_test)))

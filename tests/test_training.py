@@ -117,6 +117,23 @@ def test_evaluation_is_test_mode_and_leaves_rng_alone():
     assert acc == net.accuracy(x[:20], t[:20])
 
 
+def test_evaluation_runs_each_batch_through_the_network_once(monkeypatch):
+    np.random.seed(0)
+    net = TwoLayerNet(10, 8, 3)
+    x = np.random.rand(50, 10).astype(np.float32)
+    t = np.random.randint(0, 3, 50)
+    predict, passes = net.predict, []
+    monkeypatch.setattr(net, 'predict', lambda x, train_flg=False: passes.append(len(x))
+                        or predict(x, train_flg))
+    loss, acc, predicted = evaluate_network(net, x, t, batch_size=20, return_predicted=True)
+    assert passes == [20, 20, 10]
+    assert np.array_equal(predicted, predict(x).argmax(axis=1))
+    assert acc == net.accuracy(x, t) == evaluate_network(net, x, np.eye(3)[t], batch_size=20)[1]
+    assert loss == pytest.approx(float(net.loss(x, t)))
+    with pytest.raises(TypeError, match='return_predicted needs'):
+        evaluate_network(BookOnlyNet(), x, t, return_predicted=True)
+
+
 def test_evaluate_sample_num_per_epoch():
     x_train, t_train, x_test, t_test = split()
     trainer = quiet(TwoLayerNet(10, 8, 2), (x_train, t_train, x_test, t_test), epochs=1,

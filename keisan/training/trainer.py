@@ -42,6 +42,7 @@ from keisan import optimizers as _optimizers
 from keisan.datasets import DataLoader, check_finite_data
 from keisan.distributed.parallel import DataParallel
 from keisan.links.link import convert_loaded
+from keisan.models.base import class_labels
 from keisan.optimizers import schedules as _schedules
 from keisan.optimizers.optimizer import check_count
 from keisan.random_state import decode_state, encode_state
@@ -92,45 +93,67 @@ class NonFiniteError(FloatingPointError, ValueError):
     written); from :func:`evaluate_network`, the examples whose loss it is."""
 
 
-def evaluate_network(network, x, t, batch_size=100, index=None, to_device=None):
+def evaluate_network(network, x, t, batch_size=100, index=None, to_device=None, *,
+                     return_predicted=False):
     """Mean loss and accuracy of ``network`` on ``x[index], t[index]`` in test mode.
 
     Args:
-        network: anything with the book's ``loss(x, t[, train_flg])`` and
-            ``accuracy(x, t)``.
+        network: a keisan network, whose ``loss_and_scores`` gives each batch's loss and
+            the scores its accuracy is counted from in one forward pass; or anything
+            with the book's ``loss(x, t[, train_flg])`` and ``accuracy(x, t)``.
         x, t: data (N, ...) and labels (N,) or (N, C).
         batch_size: examples per forward pass (bounds the memory used).
         index: int array selecting the examples, or None for all of them.
         to_device: optional function applied to each batch (e.g. ``cuda.to_gpu``).
+        return_predicted: also return the class predicted for each example (needs
+            ``loss_and_scores``).
 
     Returns:
-        ``(loss, accuracy)`` as Python floats. The loss is ``network.loss`` with
-        ``train_flg=False`` (passed explicitly: DeepConvNet's default is True),
-        averaged over examples.
+        ``(loss, accuracy)`` as Python floats, and with ``return_predicted`` a third
+        item, the predicted classes (an int NumPy array in the order of the examples).
+        The loss is ``network.loss`` with ``train_flg=False`` (passed explicitly:
+        DeepConvNet's default is True), averaged over examples.
 
     Raises:
         ValueError: no examples; :class:`NonFiniteError` (a ValueError too) for a batch
             whose loss is NaN or infinite (its examples or the parameters are not
             finite: argmax would score such examples as class 0).
+        TypeError: ``return_predicted`` for a network without ``loss_and_scores``.
     """
     n = len(x) if index is None else len(index)
     if n == 0:
         raise ValueError('evaluate_network: no examples to evaluate')
     batch_size = RANGES['batch_size'].check(batch_size, 'evaluate_network: batch_size')
+    one_pass = hasattr(network, 'loss_and_scores')
+    if return_predicted and not one_pass:
+        raise TypeError('evaluate_network: return_predicted needs a network with '
+                        'loss_and_scores (a keisan.models network), got %s'
+                        % type(network).__name__)
     with_flag = _loss_takes_train_flg(network)
-    total_loss, correct = 0.0, 0
+    total_loss, correct, predicted = 0.0, 0, []
     for lo in range(0, n, batch_size):
         sel = slice(lo, lo + batch_size) if index is None else index[lo:lo + batch_size]
         xb, tb = x[sel], t[sel]
         if to_device is not None:
             xb, tb = to_device(xb), to_device(tb)
-        loss = network.loss(xb, tb, train_flg=False) if with_flag else network.loss(xb, tb)
+        if one_pass:
+            loss, scores = network.loss_and_scores(xb, tb, train_flg=False)
+        else:
+            loss = network.loss(xb, tb, train_flg=False) if with_flag else network.loss(xb, tb)
         if not math.isfinite(float(loss)):
             raise NonFiniteError('evaluate_network: the loss of examples %d to %d is %s: '
                                  'their inputs or the parameters hold NaN or inf'
                                  % (lo, lo + len(xb) - 1, float(loss)))
         total_loss += float(loss) * len(xb)
-        correct += int(round(float(network.accuracy(xb, tb)) * len(xb)))
+        if one_pass:
+            classes = scores.argmax(axis=1)
+            correct += int((classes == class_labels(tb)).sum())
+            if return_predicted:
+                predicted.append(cuda.to_cpu(classes))
+        else:
+            correct += int(round(float(network.accuracy(xb, tb)) * len(xb)))
+    if return_predicted:
+        return total_loss / n, correct / n, np.concatenate(predicted)
     return total_loss / n, correct / n
 
 
