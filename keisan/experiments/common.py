@@ -13,6 +13,7 @@ from keisan import fileio
 from keisan.kernels.book_helpers import smooth_curve
 from keisan.datasets import CLASS_NAMES, DataLoader, get_dataset
 from keisan.training.extras import agg_figure, epoch_axis, progress_bar, save_png
+from keisan.training.trainer import gradient_and_loss
 
 __all__ = ['CLASS_NAMES', 'DATASETS', 'ExperimentError', 'Options', 'Report', 'epoch_axis',
            'image_grid', 'load_data', 'smooth', 'train_epochs', 'train_steps']
@@ -76,9 +77,8 @@ def train_steps(network, optimizer, x, t, iterations, batch_size, seed, bar=None
     losses = []
     for _ in range(iterations):
         index = rng.integers(0, len(x), batch_size)
-        grads = network.gradient(x[index], t[index])
-        # gradient() ran the forward pass: its loss is the last layer's, plus weight decay
-        losses.append(float(network.last_layer.loss) + network.weight_decay())
+        grads, loss = gradient_and_loss(network, x[index], t[index])
+        losses.append(loss)
         optimizer.update(network.params, grads)
         if bar is not None:
             bar.update(1)

@@ -50,7 +50,8 @@ from keisan.training.extras import progress_bar
 from keisan.training.rundir import METRICS, RunDirectory, read_checkpoint
 from keisan.training.settings import CHOICES, RANGES
 
-__all__ = ['NonFiniteError', 'Trainer', 'TrainerOptions', 'evaluate_network']
+__all__ = ['NonFiniteError', 'Trainer', 'TrainerOptions', 'evaluate_network',
+           'gradient_and_loss']
 
 CHECKPOINT_VERSION = 2          # 2: the RNG states written by keisan.random_state
 
@@ -155,6 +156,21 @@ def evaluate_network(network, x, t, batch_size=100, index=None, to_device=None, 
     if return_predicted:
         return total_loss / n, correct / n, np.concatenate(predicted)
     return total_loss / n, correct / n
+
+
+def gradient_and_loss(network, x, t):
+    """The book's step before its update: ``(network.gradient(x, t), loss)``, the loss (a
+    float, weight decay included) of the forward pass that gradient ran.
+
+    keisan's networks keep that loss in their last layer: it is read there rather than
+    computed by a second forward pass (which would also draw new dropout masks). Other
+    book-style networks get the book's extra ``network.loss(x, t)``.
+    """
+    grads = network.gradient(x, t)
+    last = getattr(network, 'last_layer', None)
+    if getattr(last, 'loss', None) is not None and hasattr(network, 'weight_decay'):
+        return grads, float(last.loss) + float(network.weight_decay())
+    return grads, float(network.loss(x, t))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -369,8 +385,7 @@ class Trainer:
                 self._check_loss(value)
             optimizer.update(**share)
         else:
-            grads = net.gradient(x_batch, t_batch)
-            value = self._loss_of_gradient(x_batch, t_batch)
+            grads, value = gradient_and_loss(net, x_batch, t_batch)
             if self.options.check_finite:
                 self._check_loss(value)
             optimizer.update(net.params, grads, **share)
@@ -409,16 +424,6 @@ class Trainer:
         if bad:
             raise self._diverged('%s hold%s NaN or inf at the end of epoch %d' % (
                 ', '.join(bad), 's' if len(bad) == 1 else '', self.current_epoch + 1))
-
-    def _loss_of_gradient(self, x_batch, t_batch):
-        # keisan's networks keep the loss that gradient() just computed: reuse it
-        # rather than run a second forward pass (which would also draw new
-        # dropout masks). Other book-style networks get the book's extra pass.
-        net = self.network
-        last = getattr(net, 'last_layer', None)
-        if getattr(last, 'loss', None) is not None and hasattr(net, 'weight_decay'):
-            return float(last.loss) + float(net.weight_decay())
-        return float(net.loss(x_batch, t_batch))
 
     def evaluate(self):
         """Test-mode loss and accuracy on the evaluation samples, as a dict."""
