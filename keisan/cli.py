@@ -471,6 +471,14 @@ def _add_weights_options(parser, verb):
                         % (verb, WEIGHTS_DATASET))
 
 
+def _add_progress_and_data_options(parser):
+    parser.add_argument('--no-progress', action='store_true', help='no progress bar')
+    parser.add_argument('--data-dir', default=None,
+                        help='dataset directory (default $KEISAN_DATA)')
+    parser.add_argument('--no-download', action='store_true',
+                        help='fail instead of downloading missing dataset files')
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog='keisan', description='Train and inspect the networks of "Deep Learning from '
@@ -520,10 +528,7 @@ def build_parser():
     p.add_argument('--mode', choices=CHOICES['mode'], default='book',
                    help='backprop with network.gradient (book) or the define-by-run graph')
     p.add_argument('--device', choices=CHOICES['device'], default='cpu')
-    p.add_argument('--no-progress', action='store_true', help='no progress bar')
-    p.add_argument('--data-dir', default=None, help='dataset directory (default $KEISAN_DATA)')
-    p.add_argument('--no-download', action='store_true',
-                   help='fail instead of downloading missing dataset files')
+    _add_progress_and_data_options(p)
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser('evaluate', help='test loss and accuracy (per class) of a trained run')
@@ -592,10 +597,7 @@ def build_parser():
                    'with --model')
     p.add_argument('--model', choices=models, default=None,
                    help='misclassified: the network whose weights --run FILE holds')
-    p.add_argument('--no-progress', action='store_true', help='no progress bar')
-    p.add_argument('--data-dir', default=None, help='dataset directory (default $KEISAN_DATA)')
-    p.add_argument('--no-download', action='store_true',
-                   help='fail instead of downloading missing dataset files')
+    _add_progress_and_data_options(p)
     p.set_defaults(func=cmd_experiment)
     return parser
 
