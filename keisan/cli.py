@@ -29,8 +29,8 @@ from keisan.datasets import CLASS_NAMES, MNIST_CLASSES, DatasetError, get_datase
 from keisan.kernels import softmax
 from keisan.training import (MODELS, NonFiniteError, RunDirectory, Trainer, TrainerOptions,
                              build_model, default_model_args, evaluate_network,
-                             gradcheck_model, model_input_shape, read_checkpoint,
-                             takes_images)
+                             gradcheck_model, load_network, model_input_shape,
+                             read_checkpoint, takes_images)
 from keisan.training.settings import CHOICES, RANGES
 from keisan.utils import plot_graph
 
@@ -64,40 +64,23 @@ def _load_data(dataset, model, data_dir=None, download=True, train_size=None, te
     return (x_train, t_train), (x_test, t_test)
 
 
-def _load_run(directory):
-    """(network, config) of a run directory, or CLIError naming what is missing or wrong."""
-    if not os.path.isdir(directory):
-        raise CLIError('%s: no such directory' % directory)
-    try:
-        return RunDirectory(directory).load_model()
-    except (FileNotFoundError, ValueError, TypeError) as e:
-        raise CLIError(str(e)) from None
-
-
 def _load_network(args):
-    """(network, config) of ``args.dir``: a run directory, or with ``--model`` a weights file."""
-    if args.model is None:
-        network, config = _load_run(args.dir)
-        if args.dataset is not None:
-            config = dict(config, dataset=args.dataset, classes=None)
-        return network, config
-    return _load_weights(args.model, args.dir, args.dataset or WEIGHTS_DATASET)
-
-
-def _load_weights(model, path, dataset):
-    """(network, config): the CLI's network ``model`` with the weights of the file ``path``,
-    an ``.npz`` of keisan's (``save_params``, a run's model.npz) or a pickle of the book's
-    ``params`` (ch08's deep_convnet_params.pkl), told apart by content."""
-    if not os.path.isfile(path):
-        raise CLIError('%s: no such file; with --model give a weights file (.npz, or the '
-                       "book's .pkl), without it a run directory" % path)
-    network = build_model(model)
+    """(network, config) of ``args.dir``: a run directory, or with ``--model`` a weights file
+    (:func:`keisan.training.load_network`); CLIError naming what is missing or wrong."""
     try:
-        network.load_params(path)
-    except (ValueError, TypeError) as e:
-        raise CLIError('%s (is it a %s?)' % (e, model)) from None
-    return network, {'model': model, 'model_args': default_model_args(model),
-                     'dataset': dataset}
+        network, config = load_network(args.dir, args.model)
+    except (FileNotFoundError, ValueError, TypeError) as e:
+        if args.model is None:
+            raise CLIError(str(e)) from None
+        if isinstance(e, FileNotFoundError):
+            raise CLIError("%s; with --model give a weights file (.npz, or the book's .pkl), "
+                           'without it a run directory' % e) from None
+        raise CLIError('%s (is it a %s?)' % (e, args.model)) from None
+    if args.model is not None:
+        return network, dict(config, dataset=args.dataset or WEIGHTS_DATASET)
+    if args.dataset is not None:
+        config = dict(config, dataset=args.dataset, classes=None)
+    return network, config
 
 
 def _communicator():
@@ -283,12 +266,11 @@ def cmd_evaluate(args):
     _, (x_test, t_test) = _load_data(dataset, config['model'], args.data_dir,
                                      not args.no_download, test_size=args.test_size)
     try:
-        loss, acc = evaluate_network(network, x_test, t_test, batch_size=args.batch_size)
+        loss, acc, predicted = evaluate_network(network, x_test, t_test,
+                                                batch_size=args.batch_size,
+                                                return_predicted=True)
     except NonFiniteError as e:     # finite parameters whose scores overflow
         raise CLIError('%s: %s' % (args.dir, e)) from None
-    predicted = np.concatenate([
-        network.predict(x_test[i:i + args.batch_size], train_flg=False).argmax(axis=1)
-        for i in range(0, len(x_test), args.batch_size)])
     names = CLASS_NAMES[dataset]
     print('%s (%s) on the %s test set, %d images' % (args.dir, config['model'], dataset,
                                                      len(x_test)))
@@ -489,6 +471,14 @@ def _add_weights_options(parser, verb):
                         % (verb, WEIGHTS_DATASET))
 
 
+def _add_progress_and_data_options(parser):
+    parser.add_argument('--no-progress', action='store_true', help='no progress bar')
+    parser.add_argument('--data-dir', default=None,
+                        help='dataset directory (default $KEISAN_DATA)')
+    parser.add_argument('--no-download', action='store_true',
+                        help='fail instead of downloading missing dataset files')
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog='keisan', description='Train and inspect the networks of "Deep Learning from '
@@ -538,10 +528,7 @@ def build_parser():
     p.add_argument('--mode', choices=CHOICES['mode'], default='book',
                    help='backprop with network.gradient (book) or the define-by-run graph')
     p.add_argument('--device', choices=CHOICES['device'], default='cpu')
-    p.add_argument('--no-progress', action='store_true', help='no progress bar')
-    p.add_argument('--data-dir', default=None, help='dataset directory (default $KEISAN_DATA)')
-    p.add_argument('--no-download', action='store_true',
-                   help='fail instead of downloading missing dataset files')
+    _add_progress_and_data_options(p)
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser('evaluate', help='test loss and accuracy (per class) of a trained run')
@@ -610,10 +597,7 @@ def build_parser():
                    'with --model')
     p.add_argument('--model', choices=models, default=None,
                    help='misclassified: the network whose weights --run FILE holds')
-    p.add_argument('--no-progress', action='store_true', help='no progress bar')
-    p.add_argument('--data-dir', default=None, help='dataset directory (default $KEISAN_DATA)')
-    p.add_argument('--no-download', action='store_true',
-                   help='fail instead of downloading missing dataset files')
+    _add_progress_and_data_options(p)
     p.set_defaults(func=cmd_experiment)
     return parser
 

@@ -1,11 +1,16 @@
 """Atomic file writes: a temporary file beside the target, renamed over it when complete.
 
+``atomic_path`` and ``atomic_write`` serve every writer; ``write_text``, ``write_json`` and
+``write_csv`` are the text files (UTF-8, Unix line ends) that runs and experiments write.
 A run killed while writing leaves the previous file intact (and at most a hidden
 ``.tmp-*`` file). ``tempfile.mkstemp`` creates files readable by the owner only;
 the finished file gets the permissions ``open()`` would give (``0o666`` minus the
 umask), so models, metrics and shared dataset caches stay readable to others.
 """
 import contextlib
+import csv
+import io
+import json
 import os
 import tempfile
 
@@ -58,3 +63,30 @@ def atomic_write(path, mode='wb', **open_kwargs):
     with atomic_path(path, suffix=os.path.splitext(os.fspath(path))[1]) as tmp:
         with open(tmp, mode, **open_kwargs) as f:
             yield f
+
+
+def write_text(path, text):
+    """Write the string ``text`` to ``path`` atomically, as UTF-8, line ends untranslated."""
+    with atomic_write(path, 'w', encoding='utf-8', newline='') as f:
+        f.write(text)
+
+
+def write_json(path, data, indent=2):
+    """Write ``data`` to ``path`` atomically as JSON indented by ``indent``, with a final
+    newline."""
+    write_text(path, json.dumps(data, indent=indent) + '\n')
+
+
+def write_csv(path, rows, fields, extrasaction='raise'):
+    """Write ``rows`` (dicts) to ``path`` atomically as CSV: a header of ``fields``, then
+    one line per row with those keys in that order (Unix line ends).
+
+    ``extrasaction`` is :class:`csv.DictWriter`'s: 'raise' (ValueError for a row with a
+    key not in ``fields``) or 'ignore' (leave such keys out).
+    """
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=fields, extrasaction=extrasaction,
+                            lineterminator='\n')
+    writer.writeheader()
+    writer.writerows(rows)
+    write_text(path, buf.getvalue())

@@ -10,7 +10,8 @@ import pytest
 
 from keisan import optimizers, serializers
 from keisan.models import DeepConvNet, MultiLayerNetExtend, SimpleConvNet, TwoLayerNet
-from keisan.training import METRICS, Trainer, TrainerOptions, evaluate_network, rundir
+from keisan.training import (METRICS, Trainer, TrainerOptions, build_model, evaluate_network,
+                             extras, load_network)
 
 FASHION_DIR = '/usr/share/datasets/fashion-mnist'
 
@@ -116,6 +117,23 @@ def test_evaluation_is_test_mode_and_leaves_rng_alone():
     assert acc == net.accuracy(x[:20], t[:20])
 
 
+def test_evaluation_runs_each_batch_through_the_network_once(monkeypatch):
+    np.random.seed(0)
+    net = TwoLayerNet(10, 8, 3)
+    x = np.random.rand(50, 10).astype(np.float32)
+    t = np.random.randint(0, 3, 50)
+    predict, passes = net.predict, []
+    monkeypatch.setattr(net, 'predict', lambda x, train_flg=False: passes.append(len(x))
+                        or predict(x, train_flg))
+    loss, acc, predicted = evaluate_network(net, x, t, batch_size=20, return_predicted=True)
+    assert passes == [20, 20, 10]
+    assert np.array_equal(predicted, predict(x).argmax(axis=1))
+    assert acc == net.accuracy(x, t) == evaluate_network(net, x, np.eye(3)[t], batch_size=20)[1]
+    assert loss == pytest.approx(float(net.loss(x, t)))
+    with pytest.raises(TypeError, match='return_predicted needs'):
+        evaluate_network(BookOnlyNet(), x, t, return_predicted=True)
+
+
 def test_evaluate_sample_num_per_epoch():
     x_train, t_train, x_test, t_test = split()
     trainer = quiet(TwoLayerNet(10, 8, 2), (x_train, t_train, x_test, t_test), epochs=1,
@@ -157,11 +175,29 @@ def test_metrics_files_and_model(tmp_path):
     assert (out / 'curves.png').read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
 
 
+def test_load_network_from_a_run_directory_or_a_weights_file(tmp_path):
+    net = build_model('two_layer')
+    (tmp_path / 'run').mkdir()
+    (tmp_path / 'run' / 'config.json').write_text(json.dumps({'model': 'two_layer'}))
+    weights = tmp_path / 'run' / 'model.npz'
+    net.save_params(str(weights))
+    for network, config in (load_network(tmp_path / 'run'), load_network(weights, 'two_layer')):
+        assert config['model'] == 'two_layer'
+        for key, value in net.params.items():
+            assert np.array_equal(network.params[key], value)
+    with pytest.raises(FileNotFoundError, match='no such directory'):
+        load_network(weights)
+    with pytest.raises(FileNotFoundError, match='no such file'):
+        load_network(tmp_path / 'run', 'two_layer')
+    with pytest.raises(ValueError, match='W2 has shape .* in the file but'):
+        load_network(weights, 'mlp')
+
+
 def test_missing_matplotlib_and_tqdm_degrade_gracefully(tmp_path, monkeypatch, capsys):
     for name in [m for m in sys.modules if m.split('.')[0] in ('matplotlib', 'tqdm')] + \
             ['matplotlib', 'tqdm']:
         monkeypatch.setitem(sys.modules, name, None)         # importing it raises ImportError
-    monkeypatch.setattr(rundir, '_notified', set())
+    monkeypatch.setattr(extras, '_notified', set())
     trainer = Trainer(TwoLayerNet(10, 8, 2), *split(), epochs=2, verbose=True,
                       out=str(tmp_path), options=TrainerOptions(progress=True))
     trainer.train()

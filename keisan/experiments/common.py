@@ -4,18 +4,16 @@ bar, and the report they write (PNG figures drawn on matplotlib's Agg canvas, CS
 Figures never touch pyplot, so an experiment changes no backend of an interactive
 session and needs no display.
 """
-import csv
 import dataclasses
-import io
-import json
 import os
 
 import numpy as np
 
+from keisan import fileio
 from keisan.kernels.book_helpers import smooth_curve
 from keisan.datasets import CLASS_NAMES, DataLoader, get_dataset
-from keisan.fileio import atomic_path, atomic_write
-from keisan.training.rundir import notice_once
+from keisan.training.extras import agg_figure, epoch_axis, progress_bar, save_png
+from keisan.training.trainer import gradient_and_loss
 
 __all__ = ['CLASS_NAMES', 'DATASETS', 'ExperimentError', 'Options', 'Report', 'epoch_axis',
            'image_grid', 'load_data', 'smooth', 'train_epochs', 'train_steps']
@@ -79,9 +77,8 @@ def train_steps(network, optimizer, x, t, iterations, batch_size, seed, bar=None
     losses = []
     for _ in range(iterations):
         index = rng.integers(0, len(x), batch_size)
-        grads = network.gradient(x[index], t[index])
-        # gradient() ran the forward pass: its loss is the last layer's, plus weight decay
-        losses.append(float(network.last_layer.loss) + network.weight_decay())
+        grads, loss = gradient_and_loss(network, x[index], t[index])
+        losses.append(loss)
         optimizer.update(network.params, grads)
         if bar is not None:
             bar.update(1)
@@ -137,45 +134,29 @@ class Report:
 
     def progress(self, total, desc):
         """A progress bar of ``total`` steps (tqdm's, or one that shows nothing)."""
+        bar = None
         if self.options.progress:
-            try:
-                from tqdm import tqdm
-            except ImportError:
-                notice_once('tqdm', "keisan: tqdm is not installed; no progress bar "
-                            "(pip install 'keisan[train]')")
-            else:
-                return tqdm(total=total, desc='%s: %s' % (self.name, desc), unit='step',
-                            leave=False, disable=None, dynamic_ncols=True)
-        return _NoBar()
+            bar = progress_bar(total, '%s: %s' % (self.name, desc), 'step')
+        return _NoBar() if bar is None else bar
 
     def figure(self, width, height):
         """A new matplotlib Figure of ``width`` x ``height`` inches on an Agg canvas."""
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-        fig = Figure(figsize=(width, height))
-        FigureCanvasAgg(fig)
-        return fig
+        return agg_figure(width, height)
 
     def save_figure(self, fig, filename, dpi=100):
-        with atomic_path(self.path(filename), suffix='.png') as tmp:
-            fig.savefig(tmp, format='png', dpi=dpi)
+        """Save ``fig`` as the PNG file ``filename``."""
+        save_png(fig, self.path(filename), dpi)
         self.files.append(filename)
 
     def write_csv(self, filename, rows, fields=None):
         """Rows (dicts with the keys ``fields``, default the first row's, in order) as a
         CSV file with a header."""
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=fields or list(rows[0]), lineterminator='\n')
-        writer.writeheader()
-        writer.writerows(rows)
-        self._write_text(filename, buf.getvalue())
+        fileio.write_csv(self.path(filename), rows, fields or list(rows[0]))
+        self.files.append(filename)
 
     def write_json(self, filename, data):
-        self._write_text(filename, json.dumps(data, indent=1) + '\n')
-
-    def _write_text(self, filename, text):
-        with atomic_write(self.path(filename), 'w', encoding='utf-8', newline='') as f:
-            f.write(text)
+        """``data`` as a JSON file."""
+        fileio.write_json(self.path(filename), data, indent=1)
         self.files.append(filename)
 
     def __str__(self):
@@ -202,14 +183,6 @@ def _require_matplotlib():
         import matplotlib  # noqa: F401
     except ImportError:
         raise ExperimentError(MATPLOTLIB_MISSING) from None
-
-
-def epoch_axis(ax, label=True):
-    """Whole-number ticks on the x axis of ``ax``, labelled 'epoch' if ``label``."""
-    from matplotlib.ticker import MaxNLocator
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    if label:
-        ax.set_xlabel('epoch')
 
 
 def image_grid(fig, images, columns, titles=None, top=0.0, cmap='gray', box=None,

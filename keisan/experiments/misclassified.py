@@ -21,10 +21,11 @@ import pickle
 import numpy as np
 
 import keisan.functions as F
+from keisan import training
 from keisan.config import no_grad
 from keisan.experiments.common import (CLASS_NAMES, ExperimentError, Report, image_grid,
                                        load_data)
-from keisan.training import MODELS, RunDirectory, build_model, takes_images
+from keisan.training import MODELS, takes_images
 
 TITLE = "ch. 8.1: a grid of the test images a trained run gets wrong (--run, --model)"
 SHOWN = 40
@@ -40,7 +41,7 @@ def load_network(source, model=None):
     source = os.fspath(source)
     if os.path.isdir(source):
         try:
-            network, config = RunDirectory(source).load_model()
+            network, config = training.load_network(source)
         except (FileNotFoundError, ValueError, TypeError) as e:
             raise ExperimentError(str(e)) from None
         if model is not None and model != config['model']:
@@ -53,9 +54,8 @@ def load_network(source, model=None):
         raise ExperimentError('--run %s is a file, not a run directory: give the network its '
                               'weights are for with --model (one of %s)'
                               % (source, ', '.join(MODELS)))
-    network = build_model(model)
     try:
-        network.load_params(source)
+        network, _ = training.load_network(source, model)
     except (OSError, ValueError, TypeError, KeyError, EOFError, pickle.UnpicklingError) as e:
         raise ExperimentError('--run %s is neither a run directory nor a weights file of %s: '
                               '%s' % (source, model, e)) from None

@@ -9,7 +9,8 @@ Parameters; the book's interface views *the same arrays*:
   the parameter's name and its count among the blocks so far);
 * ``layers``: the book's layers, each link seen as its book layer (``link.book_layer()``);
 * ``predict``, ``loss``, ``accuracy``, ``gradient`` (the book's backward walk through
-  ``layers``) and ``numerical_gradient``.
+  ``layers``) and ``numerical_gradient``; ``loss_and_scores`` gives the loss and the
+  scores of one forward pass (an evaluation's loss and accuracy).
 
 ``network(x)`` runs the blocks in the define-by-run graph; the book keys also name the
 Parameters (``namedparams()``, ``state_dict()``, optimizer states). Optimizers update the
@@ -28,6 +29,12 @@ from keisan import functions as F
 from keisan import gradient_check, pickles, serializers
 from keisan.config import config
 from keisan.links.link import Link
+
+
+def class_labels(t):
+    """The class of each example: ``t`` itself for labels (N,), the argmax of each row
+    for one-hot rows (N, C) (the book's ``accuracy``)."""
+    return t if t.ndim == 1 else t.argmax(axis=1)
 
 
 class ParamsDict(dict):
@@ -142,17 +149,21 @@ class BookNetwork(Link):
 
     def loss(self, x, t, train_flg=None):
         """Softmax cross-entropy of predict(x) against t plus the weight-decay term."""
+        return self.loss_and_scores(x, t, train_flg)[0]
+
+    def loss_and_scores(self, x, t, train_flg=None):
+        """``(loss(x, t), predict(x))`` from one forward pass: the loss and the scores
+        (N, output_size) it was computed from, whose argmax is the prediction."""
         train_flg = self.loss_train_flg if train_flg is None else train_flg
         y = self.predict(x, train_flg)
-        return self.last_layer.forward(y, t) + self.weight_decay()
+        return self.last_layer.forward(y, t) + self.weight_decay(), y
 
     def accuracy(self, x, t, batch_size=100):
         """Fraction of correct argmax predictions, evaluated in batches (test mode)."""
         if len(x) == 0:
             raise ValueError('%s.accuracy: the batch is empty (x has shape %s)'
                              % (type(self).__name__, x.shape))
-        if t.ndim != 1:
-            t = np.argmax(t, axis=1)
+        t = class_labels(t)
         correct = 0
         for i in range(0, len(x), batch_size):
             y = self.predict(x[i:i + batch_size], train_flg=False)

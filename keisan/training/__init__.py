@@ -1,5 +1,6 @@
 """Training: the loop (:mod:`.trainer`), a run's files (:mod:`.rundir`), models by name
-(:mod:`.registry`), the accepted values of every setting (:mod:`.settings`).
+(:mod:`.registry`), the accepted values of every setting (:mod:`.settings`), progress bars
+and figures (:mod:`.extras`).
 
 >>> from keisan.training import Trainer, TrainerOptions, build_model   # doctest: +SKIP
 >>> net = build_model('two_layer')                                      # doctest: +SKIP
@@ -9,9 +10,11 @@
 """
 from keisan.training.registry import (MODELS, build_model, default_model_args,
                                       gradcheck_model, model_input_shape, takes_images)
-from keisan.training.rundir import METRICS, RunDirectory, plot_curves, read_checkpoint
+from keisan.training.rundir import (METRICS, RunDirectory, load_network, plot_curves,
+                                    read_checkpoint)
 from keisan.training.trainer import NonFiniteError, Trainer, TrainerOptions, evaluate_network
 
 __all__ = ['METRICS', 'MODELS', 'NonFiniteError', 'RunDirectory', 'Trainer', 'TrainerOptions',
            'build_model', 'default_model_args', 'evaluate_network', 'gradcheck_model',
-           'model_input_shape', 'plot_curves', 'read_checkpoint', 'takes_images']
+           'load_network', 'model_input_shape', 'plot_curves', 'read_checkpoint',
+           'takes_images']

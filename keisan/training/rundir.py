@@ -6,26 +6,25 @@ resumed run must keep.
     checkpoint.npz    everything :meth:`Trainer.restore` needs to continue the run
     metrics.csv, metrics.json, curves.png    one row (point) per epoch
 
-:class:`RunDirectory` owns these names. Every file is written to a temporary name
+:class:`RunDirectory` owns these names; :func:`load_network` gives the network of a run
+directory, or of a weights file such as its model.npz. Every file is written to a temporary name
 in the same directory and renamed over the old one (:mod:`keisan.fileio`), so a
 run killed at any moment leaves complete files behind. Files are written only at
 the end of an epoch, config.json first: a new run that replaces an old one removes
 the old run's files at its first epoch end, so that no moment pairs the new
 config.json with the old model (until then the old run is intact).
 """
-import csv
-import io
 import json
 import os
-import sys
 
 from keisan import serializers
-from keisan.fileio import atomic_path, atomic_write
+from keisan.fileio import write_csv, write_json
+from keisan.training.extras import agg_figure, epoch_axis, notice_once, save_png
 from keisan.training.registry import MODELS, build_model, check_model_args, default_model_args
 from keisan.training.settings import CHOICES, RANGES
 
-__all__ = ['HISTORY_SETTINGS', 'METRICS', 'RunDirectory', 'check_config', 'plot_curves',
-           'read_checkpoint']
+__all__ = ['HISTORY_SETTINGS', 'METRICS', 'RunDirectory', 'check_config', 'load_network',
+           'plot_curves', 'read_checkpoint']
 
 #: Columns of metrics.csv / keys of each history entry, in order. ``train_loss`` is
 #: the mean of the epoch's mini-batch losses; ``train_eval_loss`` the test-mode
@@ -101,18 +100,13 @@ class RunDirectory:
             for name in self.saved_files():
                 os.remove(self.file(name))
         if self.config is not None:
-            _write_text(self.file(self.CONFIG), json.dumps(self.config, indent=2) + '\n')
+            write_json(self.file(self.CONFIG), self.config)
         model = {key[len('model/'):]: value for key, value in checkpoint.items()
                  if key.startswith('model/')}
         serializers.write_npz_atomic(self.file(self.MODEL), model)
         serializers.write_npz_atomic(self.checkpoint_path, checkpoint)
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=METRICS, extrasaction='ignore',
-                                lineterminator='\n')
-        writer.writeheader()
-        writer.writerows(history)
-        _write_text(self.file('metrics.csv'), buf.getvalue())
-        _write_text(self.file('metrics.json'), json.dumps(history, indent=2) + '\n')
+        write_csv(self.file('metrics.csv'), history, METRICS, extrasaction='ignore')
+        write_json(self.file('metrics.json'), history)
         if history:
             plot_curves(self.file('curves.png'), history)
 
@@ -171,6 +165,41 @@ class RunDirectory:
         return network, config
 
 
+def load_network(path, model=None):
+    """A trained network: from a run directory, or with ``model`` from a weights file.
+
+    Args:
+        path: without ``model``, a run directory (``keisan train --out``), rebuilt by
+            :meth:`RunDirectory.load_model`; with it, a weights file that the network's
+            ``load_params`` reads: an ``.npz`` of keisan's (``save_params``, a run's
+            model.npz) or a pickle of the book's ``params`` (ch08's
+            deep_convnet_params.pkl), told apart by content.
+        model: None, or the name (one of :data:`~keisan.training.registry.MODELS`) of
+            the network the weights file holds.
+
+    Returns:
+        ``(network, config)``: the run's config.json, or for a weights file
+        ``{'model': model, 'model_args': default_model_args(model)}``.
+
+    Raises:
+        FileNotFoundError: ``path`` is no directory (without ``model``) or no file (with
+            it), or the run lacks config.json or model.npz.
+        ValueError, TypeError: an invalid config.json; parameters that do not fit the
+            network (the message names them); a file that is no weights file (and
+            whatever else ``load_params`` raises for it).
+    """
+    path = os.fspath(path)
+    if model is None:
+        if not os.path.isdir(path):
+            raise FileNotFoundError('%s: no such directory' % path)
+        return RunDirectory(path).load_model()
+    if not os.path.isfile(path):
+        raise FileNotFoundError('%s: no such file' % path)
+    network = build_model(model)
+    network.load_params(path)
+    return network, {'model': model, 'model_args': default_model_args(model)}
+
+
 def read_checkpoint(path):
     """The arrays of a checkpoint file; FileNotFoundError or ValueError naming the file."""
     if not os.path.isfile(path):
@@ -225,49 +254,28 @@ def _check_setting(config, key, value):
                              'model), got %r' % (outputs, value))
 
 
-def _write_text(path, text):
-    with atomic_write(path, 'w', encoding='utf-8', newline='') as f:
-        f.write(text)
-
-
-_notified = set()
-
-
-def notice_once(key, message):
-    """Print a one-line notice to stderr the first time ``key`` is seen (an optional
-    dependency that is missing)."""
-    if key not in _notified:
-        _notified.add(key)
-        print(message, file=sys.stderr)
-
-
 def plot_curves(path, history):
     """Save loss and accuracy vs epoch (train and test) as a PNG; False without matplotlib.
 
-    Uses matplotlib's Agg canvas directly (no pyplot), so it never changes the
-    backend of an interactive session and needs no display.
+    Draws on matplotlib's Agg canvas directly (:func:`~keisan.training.extras.agg_figure`,
+    no pyplot), so it never changes the backend of an interactive session and needs no
+    display.
     """
     try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-        from matplotlib.ticker import MaxNLocator
+        fig = agg_figure(10, 4)
     except ImportError:
         notice_once('matplotlib', 'keisan: matplotlib is not installed; skipping curves.png '
                     "(pip install 'keisan[train]')")
         return False
     epochs = [h['epoch'] for h in history]
-    fig = Figure(figsize=(10, 4))
-    FigureCanvasAgg(fig)
     for ax, key, title in ((fig.add_subplot(1, 2, 1), 'loss', 'loss'),
                            (fig.add_subplot(1, 2, 2), 'acc', 'accuracy')):
         ax.plot(epochs, [h['train_' + key] for h in history], 'o-', label='train')
         ax.plot(epochs, [h['test_' + key] for h in history], 's--', label='test')
-        ax.set_xlabel('epoch')
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        epoch_axis(ax)
         ax.set_ylabel(title)
         ax.grid(True, alpha=0.3)
         ax.legend()
     fig.tight_layout()
-    with atomic_path(path, suffix='.png') as tmp:
-        fig.savefig(tmp, format='png', dpi=100)
+    save_png(fig, path)
     return True

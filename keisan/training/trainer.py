@@ -42,13 +42,16 @@ from keisan import optimizers as _optimizers
 from keisan.datasets import DataLoader, check_finite_data
 from keisan.distributed.parallel import DataParallel
 from keisan.links.link import convert_loaded
+from keisan.models.base import class_labels
 from keisan.optimizers import schedules as _schedules
 from keisan.optimizers.optimizer import check_count
 from keisan.random_state import decode_state, encode_state
-from keisan.training.rundir import METRICS, RunDirectory, notice_once, read_checkpoint
+from keisan.training.extras import progress_bar
+from keisan.training.rundir import METRICS, RunDirectory, read_checkpoint
 from keisan.training.settings import CHOICES, RANGES
 
-__all__ = ['NonFiniteError', 'Trainer', 'TrainerOptions', 'evaluate_network']
+__all__ = ['NonFiniteError', 'Trainer', 'TrainerOptions', 'evaluate_network',
+           'gradient_and_loss']
 
 CHECKPOINT_VERSION = 2          # 2: the RNG states written by keisan.random_state
 
@@ -91,46 +94,83 @@ class NonFiniteError(FloatingPointError, ValueError):
     written); from :func:`evaluate_network`, the examples whose loss it is."""
 
 
-def evaluate_network(network, x, t, batch_size=100, index=None, to_device=None):
+def evaluate_network(network, x, t, batch_size=100, index=None, to_device=None, *,
+                     return_predicted=False):
     """Mean loss and accuracy of ``network`` on ``x[index], t[index]`` in test mode.
 
     Args:
-        network: anything with the book's ``loss(x, t[, train_flg])`` and
-            ``accuracy(x, t)``.
+        network: a keisan network, whose ``loss_and_scores`` gives each batch's loss and
+            the scores its accuracy is counted from in one forward pass; or anything
+            with the book's ``loss(x, t[, train_flg])`` and ``accuracy(x, t)``.
         x, t: data (N, ...) and labels (N,) or (N, C).
         batch_size: examples per forward pass (bounds the memory used).
         index: int array selecting the examples, or None for all of them.
         to_device: optional function applied to each batch (e.g. ``cuda.to_gpu``).
+        return_predicted: also return the class predicted for each example (needs
+            ``loss_and_scores``).
 
     Returns:
-        ``(loss, accuracy)`` as Python floats. The loss is ``network.loss`` with
-        ``train_flg=False`` (passed explicitly: DeepConvNet's default is True),
-        averaged over examples.
+        ``(loss, accuracy)`` as Python floats, and with ``return_predicted`` a third
+        item, the predicted classes (an int NumPy array in the order of the examples).
+        The loss is ``network.loss`` with ``train_flg=False`` (passed explicitly:
+        DeepConvNet's default is True), averaged over examples.
 
     Raises:
         ValueError: no examples; :class:`NonFiniteError` (a ValueError too) for a batch
             whose loss is NaN or infinite (its examples or the parameters are not
             finite: argmax would score such examples as class 0).
+        TypeError: ``return_predicted`` for a network without ``loss_and_scores``.
     """
     n = len(x) if index is None else len(index)
     if n == 0:
         raise ValueError('evaluate_network: no examples to evaluate')
     batch_size = RANGES['batch_size'].check(batch_size, 'evaluate_network: batch_size')
+    one_pass = hasattr(network, 'loss_and_scores')
+    if return_predicted and not one_pass:
+        raise TypeError('evaluate_network: return_predicted needs a network with '
+                        'loss_and_scores (a keisan.models network), got %s'
+                        % type(network).__name__)
     with_flag = _loss_takes_train_flg(network)
-    total_loss, correct = 0.0, 0
+    total_loss, correct, predicted = 0.0, 0, []
     for lo in range(0, n, batch_size):
         sel = slice(lo, lo + batch_size) if index is None else index[lo:lo + batch_size]
         xb, tb = x[sel], t[sel]
         if to_device is not None:
             xb, tb = to_device(xb), to_device(tb)
-        loss = network.loss(xb, tb, train_flg=False) if with_flag else network.loss(xb, tb)
+        if one_pass:
+            loss, scores = network.loss_and_scores(xb, tb, train_flg=False)
+        else:
+            loss = network.loss(xb, tb, train_flg=False) if with_flag else network.loss(xb, tb)
         if not math.isfinite(float(loss)):
             raise NonFiniteError('evaluate_network: the loss of examples %d to %d is %s: '
                                  'their inputs or the parameters hold NaN or inf'
                                  % (lo, lo + len(xb) - 1, float(loss)))
         total_loss += float(loss) * len(xb)
-        correct += int(round(float(network.accuracy(xb, tb)) * len(xb)))
+        if one_pass:
+            classes = scores.argmax(axis=1)
+            correct += int((classes == class_labels(tb)).sum())
+            if return_predicted:
+                predicted.append(cuda.to_cpu(classes))
+        else:
+            correct += int(round(float(network.accuracy(xb, tb)) * len(xb)))
+    if return_predicted:
+        return total_loss / n, correct / n, np.concatenate(predicted)
     return total_loss / n, correct / n
+
+
+def gradient_and_loss(network, x, t):
+    """The book's step before its update: ``(network.gradient(x, t), loss)``, the loss (a
+    float, weight decay included) of the forward pass that gradient ran.
+
+    keisan's networks keep that loss in their last layer: it is read there rather than
+    computed by a second forward pass (which would also draw new dropout masks). Other
+    book-style networks get the book's extra ``network.loss(x, t)``.
+    """
+    grads = network.gradient(x, t)
+    last = getattr(network, 'last_layer', None)
+    if getattr(last, 'loss', None) is not None and hasattr(network, 'weight_decay'):
+        return grads, float(last.loss) + float(network.weight_decay())
+    return grads, float(network.loss(x, t))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -345,8 +385,7 @@ class Trainer:
                 self._check_loss(value)
             optimizer.update(**share)
         else:
-            grads = net.gradient(x_batch, t_batch)
-            value = self._loss_of_gradient(x_batch, t_batch)
+            grads, value = gradient_and_loss(net, x_batch, t_batch)
             if self.options.check_finite:
                 self._check_loss(value)
             optimizer.update(net.params, grads, **share)
@@ -385,16 +424,6 @@ class Trainer:
         if bad:
             raise self._diverged('%s hold%s NaN or inf at the end of epoch %d' % (
                 ', '.join(bad), 's' if len(bad) == 1 else '', self.current_epoch + 1))
-
-    def _loss_of_gradient(self, x_batch, t_batch):
-        # keisan's networks keep the loss that gradient() just computed: reuse it
-        # rather than run a second forward pass (which would also draw new
-        # dropout masks). Other book-style networks get the book's extra pass.
-        net = self.network
-        last = getattr(net, 'last_layer', None)
-        if getattr(last, 'loss', None) is not None and hasattr(net, 'weight_decay'):
-            return float(last.loss) + float(net.weight_decay())
-        return float(net.loss(x_batch, t_batch))
 
     def evaluate(self):
         """Test-mode loss and accuracy on the evaluation samples, as a dict."""
@@ -490,15 +519,7 @@ class Trainer:
     def _progress_bar(self, epoch):
         if not (self.options.progress and self.verbose):
             return None
-        try:
-            from tqdm import tqdm
-        except ImportError:
-            notice_once('tqdm', "keisan: tqdm is not installed; no progress bar "
-                        "(pip install 'keisan[train]')")
-            return None
-        # disable=None: tqdm turns itself off when stdout is not a terminal.
-        return tqdm(total=len(self.loader), desc='epoch %d/%d' % (epoch, self.epochs),
-                    unit='batch', leave=False, disable=None, dynamic_ncols=True)
+        return progress_bar(len(self.loader), 'epoch %d/%d' % (epoch, self.epochs), 'batch')
 
     # ----- checkpoints ----------------------------------------------------------------
     def _components(self):
