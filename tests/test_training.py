@@ -10,8 +10,8 @@ import pytest
 
 from keisan import optimizers, serializers
 from keisan.models import DeepConvNet, MultiLayerNetExtend, SimpleConvNet, TwoLayerNet
-from keisan.training import (METRICS, Trainer, TrainerOptions, build_model, evaluate_network,
-                             extras, load_network)
+from keisan.training import (METRICS, Trainer, TrainerOptions, build_model, display,
+                             evaluate_network, load_network)
 
 FASHION_DIR = '/usr/share/datasets/fashion-mnist'
 
@@ -197,7 +197,7 @@ def test_missing_matplotlib_and_tqdm_degrade_gracefully(tmp_path, monkeypatch, c
     for name in [m for m in sys.modules if m.split('.')[0] in ('matplotlib', 'tqdm')] + \
             ['matplotlib', 'tqdm']:
         monkeypatch.setitem(sys.modules, name, None)         # importing it raises ImportError
-    monkeypatch.setattr(extras, '_notified', set())
+    monkeypatch.setattr(display, '_notified', set())
     trainer = Trainer(TwoLayerNet(10, 8, 2), *split(), epochs=2, verbose=True,
                       out=str(tmp_path), options=TrainerOptions(progress=True))
     trainer.train()

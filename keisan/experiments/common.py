@@ -12,7 +12,7 @@ import numpy as np
 from keisan import fileio
 from keisan.kernels.book_helpers import smooth_curve
 from keisan.datasets import CLASS_NAMES, DataLoader, get_dataset
-from keisan.training.extras import agg_figure, epoch_axis, progress_bar, save_png
+from keisan.training.display import agg_figure, epoch_axis, progress_bar, save_png
 from keisan.training.trainer import gradient_and_loss
 
 __all__ = ['CLASS_NAMES', 'DATASETS', 'ExperimentError', 'Options', 'Report', 'epoch_axis',

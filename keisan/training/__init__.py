@@ -1,6 +1,6 @@
 """Training: the loop (:mod:`.trainer`), a run's files (:mod:`.rundir`), models by name
 (:mod:`.registry`), the accepted values of every setting (:mod:`.settings`), progress bars
-and figures (:mod:`.extras`).
+and figures (:mod:`.display`).
 
 >>> from keisan.training import Trainer, TrainerOptions, build_model   # doctest: +SKIP
 >>> net = build_model('two_layer')                                      # doctest: +SKIP

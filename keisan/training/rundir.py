@@ -19,7 +19,7 @@ import os
 
 from keisan import serializers
 from keisan.fileio import write_csv, write_json
-from keisan.training.extras import agg_figure, epoch_axis, notice_once, save_png
+from keisan.training.display import agg_figure, epoch_axis, notice_once, save_png
 from keisan.training.registry import MODELS, build_model, check_model_args, default_model_args
 from keisan.training.settings import CHOICES, RANGES
 
@@ -257,7 +257,7 @@ def _check_setting(config, key, value):
 def plot_curves(path, history):
     """Save loss and accuracy vs epoch (train and test) as a PNG; False without matplotlib.
 
-    Draws on matplotlib's Agg canvas directly (:func:`~keisan.training.extras.agg_figure`,
+    Draws on matplotlib's Agg canvas directly (:func:`~keisan.training.display.agg_figure`,
     no pyplot), so it never changes the backend of an interactive session and needs no
     display.
     """

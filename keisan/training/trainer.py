@@ -46,7 +46,7 @@ from keisan.models.base import class_labels
 from keisan.optimizers import schedules as _schedules
 from keisan.optimizers.optimizer import check_count
 from keisan.random_state import decode_state, encode_state
-from keisan.training.extras import progress_bar
+from keisan.training.display import progress_bar
 from keisan.training.rundir import METRICS, RunDirectory, read_checkpoint
 from keisan.training.settings import CHOICES, RANGES
 
