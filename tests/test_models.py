@@ -295,3 +295,35 @@ def test_float32_gradient_check_prints_what_a_float64_network_prints(seed):
         figures[dtype] = mean_differences(net, X, np.array([[1]]))
     for key, value in figures[np.float64].items():
         assert figures[np.float32][key] == pytest.approx(value, rel=1e-3, abs=1e-8), key
+
+
+@pytest.mark.parametrize('name', ['simple_conv', 'deep_conv', 'mlp_extend'])
+def test_test_mode_inference_in_blocks_gives_the_same_scores(name, monkeypatch):
+    """Large test-mode batches run in blocks of images (fresh pages for every huge
+    activation cost 14% of DeepConvNet's inference): the scores are those of the whole
+    batch, in both APIs; training mode never splits a batch (dropout's masks)."""
+    if name == 'deep_conv':
+        np.random.seed(0)
+        net = models.DeepConvNet((1, 12, 12), **tiny(), hidden_size=6, output_size=3,
+                                 dtype=np.float32)
+        x = np.random.rand(150, 1, 12, 12).astype(np.float32)
+    else:
+        make, shape = NETWORKS[name]
+        np.random.seed(0)
+        net = make().astype(np.float32)
+        x = np.random.rand(150, *shape[1:]).astype(np.float32)
+    whole = net.predict(x)                      # the first batch of a shape runs whole ...
+    per_image = net._activation_bytes[(x.shape[1:], 'float32')]
+    assert per_image > 0
+    monkeypatch.setattr(models.base.BookNetwork, 'INFERENCE_BLOCK_BYTES', per_image * 40)
+    calls = []
+    run = net._run_layers
+    monkeypatch.setattr(net, '_run_layers', lambda xs, train: calls.append(len(xs)) or
+                        run(xs, train))
+    np.testing.assert_array_equal(net.predict(x), whole)
+    assert calls == [50, 50, 50]                # ... later ones in equal blocks
+    with ks.no_grad(), ks.test_mode():
+        np.testing.assert_array_equal(net(x).data, whole)
+    calls.clear()
+    net.predict(x, train_flg=True)
+    assert calls == [150]
