@@ -86,7 +86,7 @@ def pad_images(x, pad, value=0, pooled=False, layout=None):
     order = LAYOUTS[layout or memory_layout(x)]
     shape = tuple((n, c, h + 2 * p_y, w + 2 * p_x)[axis] for axis in order)
     buffer = workspace.take(xp, shape, x.dtype) if pooled else xp.empty(shape, x.dtype)
-    out = buffer.transpose(np.argsort(order))
+    out = buffer.transpose(tuple(int(axis) for axis in np.argsort(order)))
     out[:, :, :p_y] = value
     out[:, :, h + p_y:] = value
     out[:, :, p_y:h + p_y, :p_x] = value

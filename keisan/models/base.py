@@ -28,6 +28,7 @@ import numpy as np
 from keisan import functions as F
 from keisan import gradient_check, pickles, serializers
 from keisan.config import config
+from keisan.cuda import get_array_module
 from keisan.links.link import Link
 
 
@@ -141,7 +142,8 @@ class BookNetwork(Link):
         inputs (``layer.x``)."""
         if train_flg:
             return self._run_layers(x, True)[0]
-        return self._in_blocks(lambda xs: self._run_layers(xs, False), x, np.concatenate)
+        return self._in_blocks(lambda xs: self._run_layers(xs, False), x,
+                               lambda parts: get_array_module(parts[0]).concatenate(parts))
 
     def _run_layers(self, x, train_flg):
         """(scores, bytes of the largest activation) of the book's layers on x."""
