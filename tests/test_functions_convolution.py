@@ -414,3 +414,12 @@ def test_convolution_output_and_input_gradient_are_channels_last(channels, layou
     F.sum(y * y).backward()
     np.testing.assert_allclose(y.data, conv_ref(x.data, W, None, 1, 1), rtol=1e-5, atol=1e-5)
     assert memory_layout(x.grad) == ('NHWC' if channels > 1 else 'NCHW')
+
+
+def test_convolution_of_an_empty_batch(window_layout):
+    x = ks.Variable(np.zeros((0, 4, 6, 6), np.float32))
+    W = rng(7).standard_normal((3, 4, 3, 3)).astype(np.float32)
+    y = F.convolution_2d(x, W, np.zeros(3, np.float32), pad=1)
+    assert y.shape == (0, 3, 6, 6)
+    F.sum(y).backward()
+    assert x.grad.shape == (0, 4, 6, 6)

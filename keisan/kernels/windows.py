@@ -5,9 +5,13 @@ image. :func:`windows` exposes them as a strided *view* (no copy) with axes
 ``(N, C, kh, kw, OH, OW)``; each caller permutes and copies it once into the
 layout its GEMM or reduction wants. :func:`accumulate_windows` is the adjoint:
 it adds window-shaped gradients back onto the image, summing overlaps.
-:func:`column_blocks` is im2col for the GEMMs of convolution, produced a few images
-at a time so that each block is consumed while it is still in cache.
+:func:`column_blocks` (channel-major) and :func:`row_blocks` (channels-last) are im2col
+for the GEMMs of convolution, produced a few images at a time so that each block is
+consumed while it is still in cache; :func:`pad_images` pads into the memory order they
+read.
 """
+import math
+
 import numpy as np
 
 from keisan.cuda import get_array_module
@@ -136,26 +140,10 @@ def column_blocks(x, kh, kw, stride=1, pad=0, keep_whole=False):
         buffer is reused: ``col`` is valid until the next block is requested. The
         blocks are those of :func:`image_blocks`.
     """
-    xp = get_array_module(x)
-    n, c = x.shape[:2]
     pad = pair(pad)
     source = pad_images(x, pad, pooled=True) if pad != (0, 0) else x
     view = windows(source, kh, kw, stride).transpose(1, 2, 3, 0, 4, 5)   # (C,kh,kw,N,OH,OW)
-    oh, ow = view.shape[4:]
-    rows, per_image = c * kh * kw, oh * ow
-    blocks = image_blocks(xp, n, rows * per_image * x.dtype.itemsize)
-    buffer = workspace.take(xp, (rows * per_image * blocks[0][1],), x.dtype)
-    handed_over = keep_whole and len(blocks) == 1
-    try:
-        for n0, n1 in blocks:
-            col = buffer[:rows * per_image * (n1 - n0)].reshape(rows, (n1 - n0) * per_image)
-            xp.copyto(col.reshape(c, kh, kw, n1 - n0, oh, ow), view[:, :, :, n0:n1])
-            yield n0, n1, col
-    finally:
-        if not handed_over:
-            workspace.give(buffer)
-        if source is not x:
-            workspace.give(source)
+    return _copied_blocks(view, 3, source is not x and source, keep_whole)
 
 
 def row_blocks(x, kh, kw, stride=1, pad=0, keep_whole=False):
@@ -174,30 +162,41 @@ def row_blocks(x, kh, kw, stride=1, pad=0, keep_whole=False):
         (kh, kw, C). Valid until the next block is requested.
     """
     xp = get_array_module(x)
-    n, c = x.shape[:2]
     source = x.transpose(0, 2, 3, 1)
     copied = pair(pad) != (0, 0) or not source.flags.c_contiguous
     if copied:
         source = pad_images(x, pair(pad), pooled=True, layout='NHWC').transpose(0, 2, 3, 1)
-    (s_y, s_x), (sn, sh, sw, sc) = pair(stride), source.strides
-    oh = conv_output_size(source.shape[1], kh, s_y, 0)
-    ow = conv_output_size(source.shape[2], kw, s_x, 0)
+    (n, h, w, c), (s_y, s_x) = source.shape, pair(stride)
+    sn, sh, sw, sc = source.strides
+    oh, ow = conv_output_size(h, kh, s_y, 0), conv_output_size(w, kw, s_x, 0)
     view = xp.lib.stride_tricks.as_strided(                             # (N,OH,OW,kh,kw,C)
         source, (n, oh, ow, kh, kw, c), (sn, sh * s_y, sw * s_x, sh, sw, sc))
-    per_image, width = oh * ow, kh * kw * c
-    blocks = image_blocks(xp, n, width * per_image * x.dtype.itemsize)
-    buffer = workspace.take(xp, (width * per_image * blocks[0][1],), x.dtype)
+    return _copied_blocks(view, 0, copied and source, keep_whole)
+
+
+def _copied_blocks(view, image_axis, padded, keep_whole):
+    """The loop of :func:`column_blocks` and :func:`row_blocks`: copy the images of each
+    block of :func:`image_blocks` out of the 6-D window ``view`` (images on
+    ``image_axis``) into one reused buffer, and yield ``(n0, n1, matrix)``, the copy as a
+    matrix of its first three axes by its last three. ``padded``: the pooled padded
+    source, given back at the end (or False)."""
+    xp = get_array_module(view)
+    n = view.shape[image_axis]
+    per_image = view.size // max(n, 1)
+    blocks = image_blocks(xp, n, per_image * view.dtype.itemsize)
+    buffer = workspace.take(xp, (per_image * blocks[0][1],), view.dtype)
     handed_over = keep_whole and len(blocks) == 1
     try:
         for n0, n1 in blocks:
-            rows = buffer[:width * per_image * (n1 - n0)].reshape((n1 - n0) * per_image, width)
-            xp.copyto(rows.reshape(n1 - n0, oh, ow, kh, kw, c), view[n0:n1])
-            yield n0, n1, rows
+            part = view[(slice(None),) * image_axis + (slice(n0, n1),)]
+            copy = buffer[:part.size].reshape(part.shape)
+            xp.copyto(copy, part)
+            yield n0, n1, copy.reshape(math.prod(part.shape[:3]), math.prod(part.shape[3:]))
     finally:
         if not handed_over:
             workspace.give(buffer)
-        if copied:
-            workspace.give(source)
+        if padded is not False:
+            workspace.give(padded)
 
 
 def accumulate_windows(cols, x_shape, stride=1, pad=0, add=True):
