@@ -161,9 +161,8 @@ class BookNetwork(Link):
     INFERENCE_BLOCK_BYTES = 8 << 20
 
     def _in_blocks(self, run, x, concat):
-        """``run(x)[0]`` for a test-mode pass, computed in equal blocks of images whose
-        largest activation is about :attr:`INFERENCE_BLOCK_BYTES` (64 images or more,
-        before the blocks are evened out: at least 32).
+        """``run(x)[0]`` for a test-mode pass, computed in equal blocks of images (32 or
+        more) whose largest activation is about :attr:`INFERENCE_BLOCK_BYTES`.
         ``run(xs)`` -> (scores, bytes of the largest activation); ``concat`` joins the
         blocks' scores. The first batch of a shape and dtype runs whole and tells the
         activation bytes per image."""
@@ -342,7 +341,7 @@ class BookNetwork(Link):
         largest = 0
         for block in self._blocks:
             x = block(x)
-            largest = max(largest, x.data.nbytes if hasattr(x, 'data') else x.nbytes)
+            largest = max(largest, x.size * x.dtype.itemsize)      # Variable or array
         return x, largest
 
     def forward_loss(self, x, t):
