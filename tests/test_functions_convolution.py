@@ -279,25 +279,30 @@ def test_conv_output_size(size, k, stride, pad, expected):
 def test_convolution_returns_its_column_buffers_to_the_pool(monkeypatch):
     """Large column matrices are reused across calls instead of freshly allocated
     (fresh pages cost ~2x a reused buffer); whole or in blocks, every buffer goes back."""
+    import sys
     from keisan.kernels import threads
     from keisan.kernels.workspace import workspace
     from keisan.functions.convolution import Convolution2D
+    windows_module = sys.modules['keisan.kernels.windows']
     rng = np.random.default_rng(0)
-    x = rng.random((60, 16, 20, 20), dtype=np.float32)     # columns: 144 x 24000 = 13.8 MB
+    x = rng.random((60, 16, 20, 20), dtype=np.float32)     # windows: 144 x 24000 = 13.8 MB
     w = rng.random((8, 16, 3, 3), dtype=np.float32)
-    for blas_threads in (1, 2):                            # blocks / one whole block
+    for blas_threads, whole in ((1, False), (2, False), (1, True)):
         monkeypatch.setattr(threads, 'blas_threads', lambda: blas_threads)
+        monkeypatch.setattr(windows_module, 'WHOLE_COLUMNS_MAX_BYTES', 1 << 30 if whole else 0)
+        assert len(windows_module.image_blocks(np, 60, 144 * 400 * 4)) == \
+            (1 if whole else 15 if blas_threads == 1 else 2)        # 1 MB / 8 MB blocks
         workspace.clear()
         fn = Convolution2D(1, 1)
         y = fn.forward(x, w)
-        assert (fn.col is None) == (blas_threads == 1)
+        assert (fn.col is None) == (not whole)
         fn.backward(np.ones_like(y))
         del fn
         idle = workspace._idle
         assert idle >= 1 << 20                             # the buffer is back in the pool
         fn = Convolution2D(1, 1)
         fn.forward(x, w)
-        if blas_threads == 1:       # blocks are given back at once: reused, nothing new
+        if not whole:               # blocks are given back at once: reused, nothing new
             assert workspace._idle == idle
         else:                       # the whole matrix is taken again and kept for backward
             assert workspace._idle < idle

@@ -14,11 +14,11 @@ tiny for deep layers and thread poorly), in one of two layouts:
 
 Either way the output is returned as an NCHW *view*; elementwise layers keep its memory
 order, so the next convolution reads windows along contiguous memory and the gradient
-arriving in backward is already a matrix of the same layout, without a copy. The windows
-are made a block of about 1 MB at a time (with a single-threaded BLAS, for matrices over
-8 MB) and consumed by the GEMM while still in cache; the weight gradient then rebuilds
-them from x instead of keeping a 45 MB matrix from forward. Smaller matrices, and all of
-them with a multi-threaded BLAS, are made whole and kept for backward. With stride 1
+arriving in backward is already a matrix of the same layout, without a copy. Window
+matrices over 8 MB are made a block of about 1 MB at a time (8 MB with a multi-threaded
+BLAS) and consumed by the GEMM while still in cache; the weight gradient then rebuilds
+them from x instead of keeping a 45 MB matrix from forward. Smaller matrices are made
+whole and kept for backward. With stride 1
 the input gradient is a transposed convolution (a correlation of gy with the flipped
 filters) instead of a GEMM followed by col2im.
 

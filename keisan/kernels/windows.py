@@ -110,18 +110,25 @@ WHOLE_COLUMNS_MAX_BYTES = 8 << 20
 COLUMN_BLOCK_BYTES = 1 << 20
 
 
+#: Block bytes when NumPy's BLAS runs several threads. A multi-threaded OpenBLAS keeps
+#: its threads spinning for a while after each call: on a 2-core AMD EPYC that slowed the
+#: copies between many 1-2 MB GEMMs 2-3x, and blocks of 4-64 MB gained nothing there over
+#: one whole matrix; on a 2-core Xeon 8 MB blocks made DeepConvNet's step 0.86x and its
+#: inference 0.75x the time of whole matrices at 2 threads.
+MULTI_THREAD_BLOCK_BYTES = 8 << 20
+
+
 def image_blocks(xp, n, bytes_per_image):
-    """``(n0, n1)`` ranges covering ``n`` images, each about :data:`COLUMN_BLOCK_BYTES` of
-    columns (at least one image), when the columns of all ``n`` images exceed
-    :data:`WHOLE_COLUMNS_MAX_BYTES` and NumPy's BLAS runs on one thread; otherwise a
-    single range. A multi-threaded OpenBLAS keeps its threads spinning for a while after
-    each call, and measured on 2 cores this slowed the copies between many small GEMMs
-    2-3x: there one large GEMM is faster. CuPy: one range too (a launch costs more than
-    the memory traffic)."""
-    if (xp is not np or threads.blas_threads() > 1
-            or n * bytes_per_image <= WHOLE_COLUMNS_MAX_BYTES):
+    """``(n0, n1)`` ranges covering ``n`` images, each about :data:`COLUMN_BLOCK_BYTES`
+    (:data:`MULTI_THREAD_BLOCK_BYTES` when NumPy's BLAS runs several threads) of windows,
+    at least one image, when the windows of all ``n`` images exceed
+    :data:`WHOLE_COLUMNS_MAX_BYTES`; otherwise a single range. CuPy: one range (a launch
+    costs more than the memory traffic)."""
+    if xp is not np or n * bytes_per_image <= WHOLE_COLUMNS_MAX_BYTES:
         return [(0, n)]
-    step = max(1, min(n, COLUMN_BLOCK_BYTES // bytes_per_image))
+    block_bytes = COLUMN_BLOCK_BYTES if threads.blas_threads() == 1 else \
+        MULTI_THREAD_BLOCK_BYTES
+    step = max(1, min(n, block_bytes // bytes_per_image))
     return [(n0, min(n, n0 + step)) for n0 in range(0, n, step)]
 
 
