@@ -17,6 +17,6 @@ from keisan import (cuda, datasets, distributed, functions, gradient_check, init
 __version__ = '0.1.0'
 
 __all__ = ['Function', 'Parameter', 'Variable', 'as_array', 'as_variable', 'config', 'cuda',
-           'datasets', 'distributed', 'functions', 'get_array_module', 'grad', 'gradient_check', 'initializers',
-           'layers', 'links', 'models', 'no_grad', 'optimizers', 'serializers', 'test_mode',
-           'using_config', 'utils']
+           'datasets', 'distributed', 'functions', 'get_array_module', 'grad', 'gradient_check',
+           'initializers', 'layers', 'links', 'models', 'no_grad', 'optimizers', 'serializers',
+           'test_mode', 'using_config', 'utils']

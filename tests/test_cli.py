@@ -306,7 +306,7 @@ def test_a_bad_weights_file_is_a_user_error(tmp_path, capsys):
     assert 'missing W3' in err and 'W2 has shape' in err and 'is it a mlp?' in err
 
 
-# ----- error exits --------------------------------------------------------------------------------
+# ----- error exits -------------------------------------------------------------------------------
 def test_unknown_model_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as info:
         cli.main(['train', '--model', 'resnet'])

@@ -474,7 +474,7 @@ def test_weight_decay_lambda_shrinks_the_weights_of_every_cli_model():
         assert norms[1.0] < 0.9 * norms[0.0], name
 
 
-# ----- the run directory ---------------------------------------------------------------------------
+# ----- the run directory -------------------------------------------------------------------------
 def test_resume_refuses_every_changed_setting_by_name(tmp_path):
     """The checkpoint's lr (a schedule's base lr), other hyperparameters, weight decay,
     evaluation size and drop_last must be this trainer's: one message names each."""

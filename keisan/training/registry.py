@@ -111,7 +111,8 @@ def _check_model_arg(key, value, defaults, where):
                 _INIT_STD.check(value, where)
             except ValueError:
                 raise ValueError('%s must be %s or one of %s, got %r' % (
-                    where, _INIT_STD.expected(), ', '.join(initializers.BOOK_NAMES), value)) from None
+                    where, _INIT_STD.expected(), ', '.join(initializers.BOOK_NAMES),
+                    value)) from None
     elif not isinstance(value, bool):               # use_batchnorm
         raise ValueError('%s must be true or false, got %r' % (where, value))
 
