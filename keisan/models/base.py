@@ -156,9 +156,10 @@ class BookNetwork(Link):
     #: Test-mode batches run in blocks whose largest activation is about this size.
     #: Larger arrays are fresh pages from the kernel at every allocation (glibc returns
     #: blocks over 32 MB to the system when freed), which measured 14% of DeepConvNet's
-    #: inference of 1000 images; blocks of 8 MB are reused from the heap (0.85-0.9x
-    #: the time for DeepConvNet, 0.8x for SimpleConvNet, same scores).
-    INFERENCE_BLOCK_BYTES = 8 << 20
+    #: inference of 1000 images; smaller blocks are reused from the heap and stay nearer
+    #: the cache (0.9x the time for DeepConvNet, 0.65-0.75x for SimpleConvNet, same scores;
+    #: 4-12 MB were alike for DeepConvNet, 4 MB best for SimpleConvNet).
+    INFERENCE_BLOCK_BYTES = 4 << 20
 
     def _in_blocks(self, run, x, concat):
         """``run(x)[0]`` for a test-mode pass, computed in equal blocks of images (32 or
