@@ -164,3 +164,19 @@ def test_bench_mpi_cost_model_and_report_section(tmp_path, monkeypatch):
     kept = path.read_text()
     assert kept.count(common.MPI_HEADING) == 1 and '### Cost model' in kept
     assert kept.index(common.MPI_HEADING) < kept.index('## Optimization log')
+
+
+def test_training_flops_count_each_gemm_of_a_step(monkeypatch):
+    """The floor's FLOP: forward, weight gradient and input gradient of every Affine and
+    Convolution, without the input gradient of the first layer (the data's)."""
+    monkeypatch.syspath_prepend(BENCH)
+    import common
+    two_layer = common.make_net('two_layer')                     # 784-50-10
+    assert common.training_flops(two_layer, (784,), 100) == \
+        100 * (2 * 2 * 784 * 50 + 3 * 2 * 50 * 10)
+    simple = common.make_net('simple_conv')     # 30 5x5 filters -> 24x24, pool, 100, 10
+    conv = 2 * 30 * 24 * 24 * 25
+    assert common.training_flops(simple, (1, 28, 28), 10) == \
+        10 * (2 * conv + 3 * 2 * (30 * 12 * 12 * 100 + 100 * 10))
+    deep = common.training_flops(common.make_net('deep_conv'), (1, 28, 28), 100)
+    assert abs(deep / 1e9 - 5.24) < 0.01                         # the speed issue's 5.2
