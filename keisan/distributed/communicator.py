@@ -27,6 +27,7 @@ import numbers
 import os
 import socket
 import sys
+import time
 import traceback
 from collections.abc import Mapping
 
@@ -50,6 +51,8 @@ THREAD_VARIABLES = ('OPENBLAS_NUM_THREADS', 'GOTO_NUM_THREADS', 'OMP_NUM_THREADS
                     'MKL_NUM_THREADS')
 
 INSTALL_HINT = "pip install 'keisan[mpi]' (mpi4py and MPICH, from wheels)"
+#: Seconds a failing process waits, its output flushed, before ``MPI_Abort``.
+ABORT_GRACE_SECONDS = 0.5
 
 
 class CollectiveError(Exception):
@@ -441,10 +444,13 @@ class Communicator:
 
     def abort(self, status=1):
         """End every process of the job now with exit ``status`` (``MPI_Abort``; not
-        collective). Flushes this process's output first."""
+        collective). Flushes this process's output first and gives the launcher
+        :data:`ABORT_GRACE_SECONDS` to pass it on: mpiexec ends its output forwarding with
+        the job, and once in a full test run the failing rank's traceback was lost."""
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):
                 stream.flush()
+        time.sleep(ABORT_GRACE_SECONDS)
         self.mpi_comm.Abort(status)
         os._exit(status)        # Abort does not return; this is only a safety net
 
