@@ -247,8 +247,9 @@ def format_run(run):
     lines += ['', '%s; ratio = keisan / PyTorch (< 1: keisan faster); spread = largest '
               '(q3 - q1) / median of the row' % sampling(run),
               common.text_table(HEADER, [row_cells(r, run['threads']) for r in run['rows']])]
-    if floor_rows(run):
-        lines += ['', floor_note(run) + ':', common.text_table(FLOOR_HEADER, floor_rows(run))]
+    floors = floor_rows(run)
+    if floors:
+        lines += ['', floor_note(run) + ':', common.text_table(FLOOR_HEADER, floors)]
     return '\n'.join(lines)
 
 
@@ -302,9 +303,9 @@ def markdown_report(runs, memory, coretype_runs, argv_text, kept=None):
                         'different work.**' % (g['network'], g['worst_at']), '']
         rows = [row_cells(r, run['threads']) for r in run['rows']]
         sec += [common.markdown_table(HEADER, rows), '']
-        if floor_rows(run):
-            sec += [floor_note(run) + ':', '',
-                    common.markdown_table(FLOOR_HEADER, floor_rows(run)), '']
+        floors = floor_rows(run)
+        if floors:
+            sec += [floor_note(run) + ':', '', common.markdown_table(FLOOR_HEADER, floors), '']
         return sec
 
     for run in runs:

@@ -9,8 +9,8 @@ tiny for deep layers and thread poorly), in one of two layouts:
   values, and the tall GEMM runs faster than the wide one below (for DeepConvNet's
   16-64-channel layers the forward pass took 0.6-0.75x the time).
 - channel-major (few input channels, like the first layer on images, and CuPy):
-  ``kernels.column_blocks`` ((C*kh*kw, N*OH*OW)), W (F, C*kh*kw) times the columns; the
-  output is (F, N, OH, OW) in memory.
+  ``kernels.column_blocks`` ((C*kh*kw, N*OH*OW)); on NumPy ``columns.T @ W.T`` still
+  writes (N, OH, OW, F), on CuPy ``W @ columns`` writes (F, N, OH, OW).
 
 Either way the output is returned as an NCHW *view*; elementwise layers keep its memory
 order, so the next convolution reads windows along contiguous memory and the gradient
@@ -18,9 +18,9 @@ arriving in backward is already a matrix of the same layout, without a copy. Win
 matrices over 8 MB are made a block of about 1 MB at a time (8 MB with a multi-threaded
 BLAS) and consumed by the GEMM while still in cache; the weight gradient then rebuilds
 them from x instead of keeping a 45 MB matrix from forward. Smaller matrices are made
-whole and kept for backward. With stride 1
-the input gradient is a transposed convolution (a correlation of gy with the flipped
-filters) instead of a GEMM followed by col2im.
+whole and kept for backward. With stride 1 the input gradient is a transposed
+convolution (a correlation of gy with the flipped filters) instead of a GEMM followed by
+col2im.
 
 That input gradient is also ``deconvolution_2d`` (transposed convolution), and the
 weight gradient is ``Convolution2DGradW``: with ``convolution_2d`` the three are each
@@ -95,11 +95,12 @@ class Convolution2D(Function):
 
     def backward(self, gy):
         need = self.needs_input_grad
+        g = _PixelMatrix(gy)            # one view (or copy) for both parameter gradients
         gx = gw = gb = None
         if need[1]:
-            gw = _weight_grad(self.x, gy, self.w.shape, self.stride, self.pad, self.col)
+            gw = _weight_grad(self.x, g, self.w.shape, self.stride, self.pad, self.col)
         if self.has_bias and need[2]:
-            gb = _PixelMatrix(gy).sum()
+            gb = g.sum()
         if need[0]:
             gx = _input_grad(gy, self.w, self.x.shape, self.stride, self.pad)
         return (gx, gw, gb) if self.has_bias else (gx, gw)
@@ -152,7 +153,7 @@ class Deconvolution2D(Function):
         if need[0]:
             gx = _correlate(gy, self.w, self.stride, self.pad)[0]
         if need[1]:
-            gw = _weight_grad(gy, self.x, self.w.shape, self.stride, self.pad)
+            gw = _weight_grad(gy, _PixelMatrix(self.x), self.w.shape, self.stride, self.pad)
         if self.has_bias and need[2]:
             gb = gy.sum(axis=(0, 2, 3))
         return (gx, gw, gb) if self.has_bias else (gx, gw)
@@ -181,7 +182,7 @@ class Convolution2DGradW(Function):
 
     def forward(self, x, gy):
         self.x, self.gy = x, gy
-        return _weight_grad(x, gy, self.w_shape, self.stride, self.pad)
+        return _weight_grad(x, _PixelMatrix(gy), self.w_shape, self.stride, self.pad)
 
     def backward(self, ggw):
         need = self.needs_input_grad
@@ -286,12 +287,12 @@ def _correlate(x, w, stride, pad, keep_whole=False, bias=None):
     return y, ((channels_last, windows) if whole else None)
 
 
-def _weight_grad(x, gy, w_shape, stride, pad, kept=None):
-    """gW (F, C, kh, kw) of a convolution of x (N, C, H, W) with output gradient gy
-    (N, F, OH, OW); ``kept``: the ``(channels_last, windows)`` forward kept, if any."""
+def _weight_grad(x, g, w_shape, stride, pad, kept=None):
+    """gW (F, C, kh, kw) of a convolution of x (N, C, H, W) with output gradient g, the
+    :class:`_PixelMatrix` of gy (N, F, OH, OW); ``kept``: the ``(channels_last,
+    windows)`` forward kept, if any."""
     xp = get_array_module(x)
     f, c, kh, kw = w_shape
-    g = _PixelMatrix(gy)
     channels_last = kept[0] if kept else _channels_last(x, w_shape)
     # Windows made in blocks are rebuilt block by block rather than kept from forward:
     # cheaper than a round trip through DRAM, and far less memory.
