@@ -106,8 +106,8 @@ def One():
 
 
 #: The book's names of ``weight_init_std`` and the initializer each stands for.
-BOOK_NAMES = {'relu': 'HeNormal', 'he': 'HeNormal', 'sigmoid': 'LeCunNormal',
-              'xavier': 'LeCunNormal'}
+BOOK_NAMES = {'relu': HeNormal, 'he': HeNormal, 'sigmoid': LeCunNormal,
+              'xavier': LeCunNormal}
 
 
 def from_weight_init_std(value):
@@ -119,7 +119,7 @@ def from_weight_init_std(value):
     if isinstance(value, str):
         key = value.lower()
         if key in BOOK_NAMES:
-            return globals()[BOOK_NAMES[key]]()
+            return BOOK_NAMES[key]()
         raise ValueError('weight_init_std: expected %s or a number, got %r'
                          % (', '.join(map(repr, BOOK_NAMES)), value))
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
