@@ -428,3 +428,67 @@ def test_convolution_of_an_empty_batch(window_layout):
     assert y.shape == (0, 3, 6, 6)
     F.sum(y).backward()
     assert x.grad.shape == (0, 4, 6, 6)
+
+
+@pytest.fixture
+def small_products(monkeypatch):
+    """Force the GEMM pieces of ``kernels.gemm`` on any machine and dtype, with a size
+    limit small enough for test inputs."""
+    import sys
+    from keisan.kernels import gemm, threads
+    monkeypatch.setattr(threads, 'blas_threads', lambda: 1)
+    monkeypatch.setattr(gemm, 'blas_has_small_kernels', lambda: True)
+    monkeypatch.setattr(gemm, 'SMALL_KERNEL_DTYPES', (np.float32, np.float64))
+    monkeypatch.setattr(gemm, 'SMALL_PRODUCT_MNK', 200)
+    return sys.modules['keisan.kernels.gemm']
+
+
+def test_row_pieces_split_evenly_under_the_size_limit(small_products):
+    gemm = small_products
+    f32 = np.dtype(np.float32)
+    pieces = gemm.row_pieces(np, f32, 23, 4, 5)                 # 460 > 200: 3 pieces
+    assert [(p.start, p.stop) for p in pieces] == [(0, 8), (8, 16), (16, 23)]
+    assert all((p.stop - p.start) * 4 * 5 <= 200 for p in pieces)
+    assert gemm.row_pieces(np, f32, 10, 4, 5) == [slice(0, 10)]   # fits: one call
+    assert gemm.row_pieces(np, f32, 23, 4, 33) == [slice(0, 23)]  # too wide to pay
+    assert [(p.start, p.stop) for p in gemm.row_pieces(np, f32, 500, 1, 1)] == \
+        [(0, 167), (167, 334), (334, 500)]
+
+
+def test_row_pieces_are_one_call_unless_every_condition_holds(monkeypatch):
+    from keisan.kernels import gemm, threads
+    f32 = np.dtype(np.float32)
+    monkeypatch.setattr(gemm, 'blas_has_small_kernels', lambda: True)
+    monkeypatch.setattr(threads, 'blas_threads', lambda: 2)        # small kernels: 1 thread
+    assert gemm.row_pieces(np, f32, 10 ** 4, 144, 16) == [slice(0, 10 ** 4)]
+    monkeypatch.setattr(threads, 'blas_threads', lambda: 1)
+    assert len(gemm.row_pieces(np, f32, 10 ** 4, 144, 16)) == 24
+    assert gemm.row_pieces(np, np.dtype(np.float64), 10 ** 4, 144, 16) == [slice(0, 10 ** 4)]
+    monkeypatch.setattr(gemm, 'blas_has_small_kernels', lambda: False)
+    assert gemm.row_pieces(np, f32, 10 ** 4, 144, 16) == [slice(0, 10 ** 4)]
+
+
+def test_products_in_pieces_equal_one_product(small_products):
+    gemm = small_products
+    r = rng(5)
+    a, b, g = r.standard_normal((23, 4)), r.standard_normal((4, 5)), r.standard_normal((23, 5))
+    out = np.full((23, 5), np.nan)
+    assert gemm.matmul_into(a, b, out) is out
+    np.testing.assert_allclose(out, a @ b, rtol=1e-13)
+    total = np.ones((4, 5))
+    gemm.add_product_over_rows(total, a, g)
+    np.testing.assert_allclose(total, 1 + a.T @ g, rtol=1e-13)
+    a_t = np.asfortranarray(a)            # the channel-major windows arrive transposed
+    np.testing.assert_allclose(gemm.matmul_into(a_t, b, np.empty((23, 5))), a @ b, rtol=1e-13)
+
+
+@pytest.mark.parametrize('stride, pad', [(1, 1), (2, 0)])
+def test_convolution_with_products_in_pieces_is_gradient_checked(small_products, stride, pad,
+                                                                  window_layout):
+    r = rng(8)
+    x, w, b = r.standard_normal((3, 3, 6, 5)), r.standard_normal((4, 3, 3, 3)), \
+        r.standard_normal(4)
+    assert len(small_products.row_pieces(np, x.dtype, 30, 27, 4)) > 1
+    np.testing.assert_allclose(F.convolution_2d(x, w, b, stride, pad).data,
+                               conv_ref(x, w, b, stride, pad), rtol=1e-10, atol=1e-12)
+    check_backward(lambda x_, w_, b_: F.convolution_2d(x_, w_, b_, stride, pad), (x, w, b))

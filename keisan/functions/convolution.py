@@ -32,6 +32,7 @@ import numpy as np
 from keisan.cuda import get_array_module
 from keisan.core.function import Function
 from keisan.kernels import accumulate_windows, column_blocks, conv_output_size, pair
+from keisan.kernels.gemm import add_product_over_rows, matmul_into
 from keisan.kernels.windows import image_blocks, memory_layout, row_blocks
 from keisan.kernels.workspace import workspace
 
@@ -275,7 +276,7 @@ def _correlate(x, w, stride, pad, keep_whole=False, bias=None):
         pixels = slice(n0 * per_image, n1 * per_image)
         if pixels_first:
             block = y[pixels]
-            xp.matmul(windows if channels_last else windows.T, w_t, out=block)
+            matmul_into(windows if channels_last else windows.T, w_t, block)
         else:
             block = y[:, pixels].T
             xp.matmul(w_t.T, windows, out=block.T)
@@ -300,7 +301,7 @@ def _weight_grad(x, g, w_shape, stride, pad, kept=None):
         (row_blocks if channels_last else column_blocks)(x, kh, kw, stride, pad)
     gw_t = xp.zeros((c * kh * kw, f), g.matrix.dtype)       # (K, F) = windows @ gy
     for n0, n1, windows in blocks:
-        gw_t += (windows.T if channels_last else windows) @ g.block(n0, n1)
+        add_product_over_rows(gw_t, windows if channels_last else windows.T, g.block(n0, n1))
     if channels_last:                                       # K ordered (kh, kw, C)
         return xp.ascontiguousarray(gw_t.reshape(kh, kw, c, f).transpose(3, 2, 0, 1))
     return xp.ascontiguousarray(gw_t.T).reshape(w_shape)
