@@ -15,6 +15,7 @@ Thread environment variables only take effect if they are set before NumPy
 and torch are imported, which is why both scripts time in child processes
 started with :func:`thread_env`.
 """
+import ctypes
 import json
 import os
 import platform
@@ -431,16 +432,22 @@ def cpu_model():
 
 
 def numpy_blas():
-    """Name and version of the BLAS NumPy was built with."""
+    """Name and version of the BLAS NumPy was built with, and the core whose kernels an
+    OpenBLAS runs here (its build configuration names the build machine's)."""
     try:
         deps = np.show_config(mode='dicts')['Build Dependencies']
         blas = deps['blas']
         text = '%s %s' % (blas.get('name', '?'), blas.get('version', ''))
         config = blas.get('openblas configuration')
-        return text.strip() + (' (%s)' % config.strip() if config else '')
+        text = text.strip() + (' (built: %s)' % config.strip() if config else '')
     except Exception:       # older NumPy: no mode='dicts'
         info = getattr(np.__config__, 'blas_opt_info', None) or {}
-        return ', '.join(info.get('libraries', [])) or 'unknown'
+        text = ', '.join(info.get('libraries', [])) or 'unknown'
+    corename = openblas_function('get_corename')
+    if corename is not None:
+        corename.restype = ctypes.c_char_p
+        text += '; running the %s kernels' % (corename() or b'?').decode('ascii', 'replace')
+    return text
 
 
 def openblas_threads():
