@@ -2,13 +2,13 @@
 
 The convolution's GEMMs are tall and thin: a block of ~1,500 window rows of
 kh*kw*C = 144-576 values times 16-64 filters. OpenBLAS on AVX-512 cores (its SkylakeX
-kernels, used for Cooper Lake and Sapphire Rapids too) runs a product with
+kernels; its Cooper Lake and Sapphire Rapids targets build on them) runs a product with
 M*N*K <= :data:`SMALL_PRODUCT_MNK` through unpacked "small matrix" kernels, which for
 outputs of at most :data:`SMALL_PRODUCT_MAX_N` columns ran 1.2-1.45x faster than its
-packed path on the same 1 MB block (a Sapphire Rapids Xeon, one thread); there a
-product is made as a few pieces of rows that each fit that limit. Anywhere else
-(CuPy, another BLAS or core, a multi-threaded BLAS: the small kernels run on one
-thread) it is one call. Either way the result is the same from run to run on one
+packed path on the same 1 MB block (a Xeon with AMX running the SkylakeX kernels, one
+thread); there a product is made as a few pieces of rows that each fit that limit.
+Anywhere else (CuPy, another BLAS or core, a multi-threaded BLAS: the small kernels run
+on one thread, and on a block just filled the threaded GEMM still won) it is one call. Either way the result is the same from run to run on one
 machine; pieces and one call agree to rounding.
 """
 import ctypes
