@@ -15,7 +15,6 @@ Thread environment variables only take effect if they are set before NumPy
 and torch are imported, which is why both scripts time in child processes
 started with :func:`thread_env`.
 """
-import ctypes
 import json
 import os
 import platform
@@ -34,7 +33,7 @@ if REPO_ROOT not in sys.path:          # measure the working tree, not an instal
 
 import keisan  # noqa: E402
 from keisan import models  # noqa: E402
-from keisan.kernels.threads import openblas_function  # noqa: E402
+from keisan.kernels.threads import openblas_corename, openblas_function  # noqa: E402
 
 THREAD_VARS = ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS')
 
@@ -443,11 +442,8 @@ def numpy_blas():
     except Exception:       # older NumPy: no mode='dicts'
         info = getattr(np.__config__, 'blas_opt_info', None) or {}
         text = ', '.join(info.get('libraries', [])) or 'unknown'
-    corename = openblas_function('get_corename')
-    if corename is not None:
-        corename.restype = ctypes.c_char_p
-        text += '; running the %s kernels' % (corename() or b'?').decode('ascii', 'replace')
-    return text
+    corename = openblas_corename()
+    return text + ('; running the %s kernels' % corename if corename else '')
 
 
 def openblas_threads():

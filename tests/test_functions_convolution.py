@@ -492,3 +492,12 @@ def test_convolution_with_products_in_pieces_is_gradient_checked(small_products,
     np.testing.assert_allclose(F.convolution_2d(x, w, b, stride, pad).data,
                                conv_ref(x, w, b, stride, pad), rtol=1e-10, atol=1e-12)
     check_backward(lambda x_, w_, b_: F.convolution_2d(x_, w_, b_, stride, pad), (x, w, b))
+
+
+def test_the_small_kernel_check_reads_the_openblas_core_name():
+    from keisan.kernels import gemm, threads
+    if threads.openblas_function('get_corename') is None:
+        pytest.skip('no OpenBLAS loaded in this process')
+    name = threads.openblas_corename()
+    assert isinstance(name, str) and name.isprintable() and ' ' not in name
+    assert gemm.blas_has_small_kernels() == (name.lower() in gemm.SMALL_KERNEL_CORES)

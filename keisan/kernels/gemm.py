@@ -12,9 +12,6 @@ on one thread, and at 2 threads pieces made SimpleConvNet's inference 11% slower
 one call. Either way the result is the same from run to run on one
 machine; pieces and one call agree to rounding.
 """
-import ctypes
-import functools
-
 import numpy as np
 
 from keisan.cuda import get_array_module
@@ -30,14 +27,9 @@ SMALL_KERNEL_CORES = frozenset({'skylakex', 'cooperlake', 'sapphirerapids'})
 SMALL_KERNEL_DTYPES = (np.float32,)
 
 
-@functools.lru_cache(maxsize=None)
 def blas_has_small_kernels():
     """Whether NumPy's BLAS is an OpenBLAS running one of :data:`SMALL_KERNEL_CORES`."""
-    corename = threads.openblas_function('get_corename')
-    if corename is None:
-        return False
-    corename.restype = ctypes.c_char_p
-    return (corename() or b'').decode('ascii', 'replace').lower() in SMALL_KERNEL_CORES
+    return (threads.openblas_corename() or '').lower() in SMALL_KERNEL_CORES
 
 
 def row_pieces(xp, dtype, m, k, n):

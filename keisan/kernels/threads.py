@@ -67,6 +67,17 @@ def openblas_function(name):
 
 
 @functools.lru_cache(maxsize=None)
+def openblas_corename():
+    """The CPU core whose kernels the loaded OpenBLAS runs (e.g. ``'SkylakeX'``; a
+    DYNAMIC_ARCH build picks them at load time), or None (no OpenBLAS found)."""
+    corename = openblas_function('get_corename')
+    if corename is None:
+        return None
+    corename.restype = ctypes.c_char_p
+    return (corename() or b'').decode('ascii', 'replace') or None
+
+
+@functools.lru_cache(maxsize=None)
 def blas_threads():
     """Number of threads the BLAS uses (at the first call, or as set since)."""
     if _chosen:
