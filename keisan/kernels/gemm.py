@@ -9,8 +9,8 @@ packed path on the same 1 MB block (a Xeon with AMX running the SkylakeX kernels
 thread); there a product is made as a few pieces of rows that each fit that limit.
 Anywhere else (CuPy, another BLAS or core, a multi-threaded BLAS: the small kernels run
 on one thread, and at 2 threads pieces made SimpleConvNet's inference 11% slower) it is
-one call. Either way the result is the same from run to run on one
-machine; pieces and one call agree to rounding.
+one call. Either way the result is the same from run to run on one machine; pieces and
+one call agree to rounding.
 """
 import numpy as np
 
